@@ -1,0 +1,1 @@
+"""The outer layer: command line, HTTP service, web page and settings."""

@@ -1,0 +1,171 @@
+"""The document store of a data directory: one JSON file per document plus a manifest
+of sources. Every write goes to a temporary file renamed into place, and the manifest
+is written last, so a crash mid-ingest leaves the previous state readable."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ingest.records import Document
+
+FORMAT_VERSION = 1
+
+
+class CatalogError(Exception):
+    """The data directory is unusable; the message says what to do."""
+
+
+class UnknownDocument(CatalogError, KeyError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no document with id or number {ref!r}; run `stdkg list` to see what is ingested")
+        self.ref = ref
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def with_id(doc: Document, new_id: str) -> Document:
+    """The same document under another id (clause ids follow)."""
+    old = f"{doc.id}:"
+    fix = lambda cid: f"{new_id}:{cid[len(old):]}" if cid and cid.startswith(old) else cid  # noqa: E731
+    clauses = tuple(replace(c, id=fix(c.id), parent=fix(c.parent)) for c in doc.clauses)
+    grades = tuple(replace(g, clauses=tuple(fix(c) for c in g.clauses)) for g in doc.grades)
+    return replace(doc, id=new_id, clauses=clauses, grades=grades)
+
+
+class Catalog:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.docs_dir = self.root / "documents"
+        self.manifest_path = self.root / "catalog.json"
+        self._manifest: dict[str, Any] | None = None
+
+    # ---- manifest ------------------------------------------------------------------
+    @property
+    def manifest(self) -> dict[str, Any]:
+        if self._manifest is None:
+            self._manifest = self._read_manifest()
+        return self._manifest
+
+    def _read_manifest(self) -> dict[str, Any]:
+        if not self.manifest_path.exists():
+            return {"format": FORMAT_VERSION, "sources": {}}
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CatalogError(f"{self.manifest_path} is unreadable ({exc}); restore it or ingest into a new --data directory") from exc
+        if data.get("format") != FORMAT_VERSION:
+            raise CatalogError(
+                f"{self.manifest_path} has format {data.get('format')}, this version reads {FORMAT_VERSION}; "
+                "ingest the sources again into a new --data directory"
+            )
+        return data
+
+    def _save_manifest(self) -> None:
+        body = json.dumps(self.manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
+        write_atomic(self.manifest_path, body)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """One writer at a time per data directory."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._manifest = self._read_manifest()
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # ---- reading ---------------------------------------------------------------------
+    def document_ids(self) -> list[str]:
+        return sorted({d for src in self.manifest["sources"].values() for d in src["documents"]})
+
+    def get(self, ref: str) -> Document:
+        """A document by id, or by number (normalised or as printed)."""
+        path = self.docs_dir / f"{ref}.json"
+        if ref in self.document_ids() and path.exists():
+            return self._load(path)
+        wanted = _loose(ref)
+        for doc in self.documents():
+            if wanted in {_loose(doc.number or ""), _loose(doc.printed_number or ""), _loose(doc.title)}:
+                return doc
+        raise UnknownDocument(ref)
+
+    def documents(self) -> list[Document]:
+        return [self._load(self.docs_dir / f"{i}.json") for i in self.document_ids()]
+
+    def _load(self, path: Path) -> Document:
+        try:
+            return Document.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, TypeError) as exc:
+            raise CatalogError(f"{path} is unreadable ({exc}); ingest its source again") from exc
+
+    def source_sha(self, key: str) -> str | None:
+        entry = self.manifest["sources"].get(key)
+        return entry["sha256"] if entry else None
+
+    def source_documents(self, key: str) -> list[str]:
+        entry = self.manifest["sources"].get(key)
+        return list(entry["documents"]) if entry else []
+
+    # ---- writing (call inside `locked`) --------------------------------------------
+    def put_source(self, key: str, sha256: str, docs: list[Document]) -> list[Document]:
+        """Store the documents of one source, replacing what that source gave before.
+
+        A document id already owned by another source gets a suffix, so nothing
+        ingested earlier is overwritten. Returns the documents as stored.
+        """
+        owners = {d: k for k, src in self.manifest["sources"].items() if k != key for d in src["documents"]}
+        stored: list[Document] = []
+        for doc in docs:
+            if doc.id in owners or doc.id in {s.id for s in stored}:
+                doc = with_id(doc, f"{doc.id}~{sha256[:8]}")
+            stored.append(doc)
+        for doc in stored:
+            body = json.dumps(doc.to_dict(), ensure_ascii=False, indent=1).encode()
+            write_atomic(self.docs_dir / f"{doc.id}.json", body)
+        old = set(self.source_documents(key)) - {d.id for d in stored}
+        self.manifest["sources"][key] = {"sha256": sha256, "documents": [d.id for d in stored]}
+        self._save_manifest()
+        for doc_id in old:
+            (self.docs_dir / f"{doc_id}.json").unlink(missing_ok=True)
+        return stored
+
+    def remove(self, doc_id: str) -> None:
+        for key, src in list(self.manifest["sources"].items()):
+            if doc_id in src["documents"]:
+                src["documents"].remove(doc_id)
+                if not src["documents"]:
+                    del self.manifest["sources"][key]
+                self._save_manifest()
+                (self.docs_dir / f"{doc_id}.json").unlink(missing_ok=True)
+                return
+        raise UnknownDocument(doc_id)
+
+
+def _loose(text: str) -> str:
+    """Compare numbers loosely: GB/T 7714—2015, GBT7714-2015 and gb/t 7714-2015 match."""
+    return "".join(ch for ch in text.upper().replace("—", "-").replace("–", "-") if ch.isalnum() or ch == "-")

@@ -1,0 +1,1 @@
+"""The knowledge graph: RDF vocabulary, graph building, store, queries and gap analysis."""

@@ -1,0 +1,1 @@
+"""Search: tokenizer, keyword and vector indexes, fusion, and the draft check."""

@@ -1,0 +1,77 @@
+import pytest
+
+from ingest.identifiers import document_id, find_dates, find_standard_numbers, number_from_filename, parse_standard_number
+from ingest.obligation import obligation_of
+from ingest.quantities import find_quantities
+
+
+@pytest.mark.parametrize("printed, normalised", [
+    ("GB/T 7714—2015", "GB/T 7714-2015"),
+    ("GB 38600-2019", "GB 38600-2019"),
+    ("MZ/T 032－2012", "MZ/T 032-2012"),
+    ("DB42/T 1478—2018", "DB42/T 1478-2018"),
+    ("T/CGCC 3-2016", "T/CGCC 3-2016"),
+    ("GB/T 10001.1", "GB/T 10001.1"),
+    ("GB/T 2659.1—2022", "GB/T 2659.1-2022"),
+    ("ISO 13404:2007", "ISO 13404:2007"),
+    ("JGJ 450-2018", "JGJ 450-2018"),
+])
+def test_standard_numbers_are_normalised(printed, normalised):
+    assert parse_standard_number(f"见{printed}的规定") == normalised
+
+
+@pytest.mark.parametrize("text", ["ICS 03.080.30", "CCS A 12", "DB42", "表 1", "2015-05-15 发布", "A.2"])
+def test_things_that_are_not_standard_numbers(text):
+    assert find_standard_numbers(text) == []
+
+
+@pytest.mark.parametrize("stem, number", [
+    ("GB_T_7714-2015", "GB/T 7714-2015"),
+    ("MZT 032-2012 养老机构安全管理", "MZ/T 032-2012"),
+    ("DB42T_9902-2021_养老机构等级划分与评定", "DB42/T 9902-2021"),
+    ("THBMZ_9909-2024_社会组织评估工作规范", "T/HBMZ 9909-2024"),
+    ("GB 38600-2019", "GB 38600-2019"),
+    ("慈善法(2016-03-16)", None),
+    ("000_2490d01fae619e2b", None),
+])
+def test_number_from_file_name(stem, number):
+    assert number_from_filename(stem) == number
+
+
+def test_dates_iso_and_chinese():
+    assert [d.iso for d in find_dates("2015-05-15 发布，二〇一五年七月一日印发，2016年3月16日通过")] == [
+        "2015-05-15", "2015-07-01", "2016-03-16"]
+
+
+@pytest.mark.parametrize("text, force", [
+    ("护理员应持证上岗", "shall"),
+    ("应当建立制度", "shall"),
+    ("必须佩戴", "shall"),
+    ("宜设置休息区", "should"),
+    ("可设置无障碍通道", "may"),
+    ("可以委托", "may"),
+    ("不应少于2名", "shall-not"),
+    ("不得强制消费", "shall-not"),
+    ("禁止占用消防通道", "shall-not"),
+    ("建立应急预案并做好相应记录", None),
+    ("经许可并认可的适宜场所", None),
+    ("可能发生的风险", None),
+])
+def test_obligation(text, force):
+    assert obligation_of(text) == force
+
+
+def test_quantities_with_units_chinese_numerals_ratios_and_percentages():
+    text = "年满六十周岁，三十日内答复，护理员配比1:4，不少于2名，覆盖率达到百分之九十，距地面2.5 m，15个工作日"
+    assert [q.text for q in find_quantities(text)] == ["60周岁", "30日", "1:4", "2名", "90%", "2.5m", "15个工作日"]
+
+
+def test_dates_ordinals_and_numbers_are_not_quantities():
+    text = "2015年7月1日起按第三条和GB/T 7714-2015执行，8:00—17:30开放，一项工作"
+    assert find_quantities(text) == []
+
+
+def test_document_ids_are_readable_and_url_safe():
+    assert document_id("GB/T 7714-2015", "x", None) == "GB-T-7714-2015"
+    assert document_id(None, "中华人民共和国慈善法", "2023-12-29") == "中华人民共和国慈善法-2023-12-29"
+    assert document_id(None, "上海市实施《村民委员会组织法》办法", None) == "上海市实施-村民委员会组织法-办法"

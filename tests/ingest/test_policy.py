@@ -1,0 +1,41 @@
+"""Policy documents (一、/(一)/1.) in traditional characters, read from Big5."""
+from pathlib import Path
+
+import pytest
+
+from ingest.document import load_documents
+from ingest.records import Document
+
+
+@pytest.fixture(scope="module")
+def doc(test_data: Path, tmp_path_factory) -> Document:
+    path = tmp_path_factory.mktemp("big5") / "policy.txt"
+    path.write_bytes((test_data / "policy_trad.txt").read_text(encoding="utf-8").encode("big5"))
+    return load_documents(path)[0]
+
+
+def test_encoding_and_script(doc):
+    assert doc.source.encoding == "big5"
+    assert doc.traditional
+
+
+def test_metadata(doc):
+    assert doc.kind == "policy" and doc.level == "local"
+    assert doc.number == "示民发[2023]7号" and doc.id == "示民发-2023-7号"
+    assert doc.title == "示例市民政局關於加強殯葬服務管理的通知"  # original kept for display
+    assert doc.issuer == "示例市民政局" and doc.issued == "2023-04-10"
+
+
+def test_structure(doc):
+    assert [c.number for c in doc.clauses] == [
+        "一", "一.(一)", "一.(二)", "二", "二.(一)", "二.(一).1", "二.(一).2", "二.(二)", "三"]
+    assert [c.heading for c in doc.clauses[:3]] == ["總體要求", "指導思想", "工作目標"]
+    assert doc.clauses[4].heading == "規範服務收費"
+    assert doc.clauses[5].heading is None and doc.clauses[5].obligation == "shall-not"
+
+
+def test_matching_form_is_simplified_with_mainland_phrasing(doc):
+    goal = doc.clauses[2]
+    assert "視窗" in goal.text
+    assert "民政窗口单位普遍实行服务标准化" in goal.match_text
+    assert "程序化" in doc.clauses[1].match_text

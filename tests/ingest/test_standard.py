@@ -1,0 +1,99 @@
+"""GB/T 1.1 standards: a re-typeset real-world layout (Markdown from a PDF converter)."""
+from pathlib import Path
+
+import pytest
+
+from ingest.document import load_documents
+from ingest.records import Document
+
+
+@pytest.fixture(scope="module")
+def doc(test_data: Path) -> Document:
+    return load_documents(test_data / "std_real_layout.md")[0]
+
+
+def test_metadata_from_cover(doc):
+    assert doc.id == "MZ-T-9990-2025"
+    assert doc.number == "MZ/T 9990-2025"
+    assert doc.printed_number == "MZ/T 9990—2025"
+    assert doc.title == "示例服务机构安全管理规范（测试夹具）"
+    assert (doc.kind, doc.level, doc.mandatory) == ("standard", "industry", False)
+    assert doc.issuer == "中华人民共和国民政部"
+    assert (doc.issued, doc.effective) == ("2025-03-01", "2025-06-01")
+
+
+def test_replaced_edition(doc):
+    assert doc.replaces == ("MZ/T 9990-2012",)
+
+
+def test_full_clause_number_list_skips_toc_page_headers_and_running_text(doc):
+    assert [c.number for c in doc.clauses] == [
+        "前言", "1", "2", "3", "3.1", "3.2", "3.3", "4", "4.1", "4.1.1", "4.1.2", "4.2", "4.2.1", "4.2.2",
+        "5", "5.1", "5.2", "5.2.1", "5.2.2", "5.3", "5.3.1", "A", "A.1", "A.2", "参考文献",
+    ]
+    text = "\n".join(c.text for c in doc.clauses)
+    assert "MZ/T 9990—2025" not in text  # the running page header is dropped
+    assert "按 5.2 的规定处理" in doc.clauses[10].text  # a reference, not a heading
+
+
+def test_clause_tree_kinds_and_headings(doc):
+    by = {c.number: c for c in doc.clauses}
+    assert by["1"].kind == "scope" and by["2"].kind == "reference" and by["3.2"].kind == "term"
+    assert by["4.2.1"].parent == "MZ-T-9990-2025:4.2" and by["4.2"].heading == "人员要求"
+    assert by["4.1.1"].heading is None and by["4.1.1"].text.startswith("机构应建立")
+    assert by["A"].kind == "annex" and by["A"].heading == "安全检查表"
+    assert by["A.2"].parent == "MZ-T-9990-2025:A"
+    assert by["5.1"].text.splitlines()[-1] == "高\t立即整改"  # an HTML table became tab-separated rows
+    assert by["前言"].kind == "foreword" and by["参考文献"].kind == "bibliography"
+
+
+def test_offsets_point_into_the_source_text(doc, test_data):
+    from ingest.read import read_source
+
+    text = read_source(test_data / "std_real_layout.md").text
+    clause = next(c for c in doc.clauses if c.number == "4.2.2")
+    assert text[clause.start : clause.end].startswith("4.2.2 新入职人员应在30日内")
+
+
+def test_terms_with_english_and_definition(doc):
+    assert [(t.number, t.term, t.english) for t in doc.terms] == [
+        ("3.1", "示例服务机构", "sample service institution"),
+        ("3.2", "安全风险", "safety risk"),
+        ("3.3", "夜间巡查", "night patrol"),
+    ]
+    assert doc.terms[0].definition == "为老年人提供集中居住和照料服务的机构。"  # the 注 is not the definition
+
+
+def test_normative_and_informative_references(doc):
+    refs = {(r.number or r.title): r for r in doc.references}
+    assert refs["GB 38600-2019"].normative and refs["GB 38600-2019"].dated
+    assert refs["GB/T 10001.1"].normative and not refs["GB/T 10001.1"].dated
+    assert refs["MZ/T 032"].normative
+    assert not refs["GB/T 29353-2012"].normative  # 参考文献 is informative
+    assert refs["养老机构管理办法"].target == "law"
+    assert "MZ/T 9990-2012" not in refs  # the replaced edition is not a citation
+
+
+def test_obligations_and_quantities(doc):
+    by = {c.number: c for c in doc.clauses}
+    assert (by["4.1.1"].obligation, by["4.1.2"].obligation) == ("shall", "should")
+    assert (by["4.2.1"].obligation, by["5.3.1"].obligation, by["5.2.2"].obligation) == ("shall-not", "may", "shall-not")
+    assert by["2"].obligation is None  # 必不可少 in the boilerplate is no modal verb
+    assert by["4.2.2"].quantities == ("30日",)
+    assert by["5.1"].quantities == ("15个工作日",)
+    assert by["5.3"].quantities == ("2h", "3年")
+
+
+def test_match_text_is_half_width_and_includes_heading(doc):
+    clause = next(c for c in doc.clauses if c.number == "5.3")
+    assert clause.match_text.startswith("夜间巡查\n夜间巡查间隔不应超过2 h,")
+    assert "，" in clause.text  # the display text keeps the original punctuation
+
+
+def test_number_taken_from_file_name_when_text_lacks_it(tmp_path, test_data):
+    body = (test_data / "std_real_layout.md").read_text(encoding="utf-8")
+    body = body.replace("MZ/T 9990—2025", "").replace("代替 MZ/T 9990—2012", "")
+    path = tmp_path / "MZT 9991-2024 示例安全管理.md"
+    path.write_text(body, encoding="utf-8")
+    doc = load_documents(path)[0]
+    assert doc.number == "MZ/T 9991-2024" and doc.id == "MZ-T-9991-2024"
