@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: install
-	$(VENV)/bin/stdkg ingest corpus --data $(DATA)
+	$(VENV)/bin/stdkg ingest corpus/samples corpus/seed --data $(DATA)
 	$(VENV)/bin/stdkg list --data $(DATA)
 
 test: install

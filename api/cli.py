@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from api import views
-from ingest.batch import expand_paths, ingest_paths
-from ingest.catalog import Catalog, CatalogError, UnknownDocument
+from api.pipeline import DataDir, ingest
+from api.settings import get_settings
+from ingest.batch import expand_paths
+from ingest.catalog import CatalogError, UnknownDocument
 from ingest.records import Document
-
-DEFAULT_DATA = "data"
+from kg.build import DocumentFacts
+from kg.sparql import QueryTimeout, SparqlError, run_query
+from kg.store import EXPORT_FORMATS, GraphMissing
 
 
 def _print_json(obj: Any) -> None:
@@ -34,11 +39,14 @@ def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[
     return step, bar.close
 
 
+def _data(args: argparse.Namespace) -> DataDir:
+    return DataDir(Path(args.data))
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
-    catalog = Catalog(args.data)
     step, done = _progress(sum(1 for _ in expand_paths(args.paths)), "ingest")
     try:
-        summary = ingest_paths(args.paths, catalog, progress=step)
+        summary = ingest(args.paths, _data(args), get_settings().taxonomy, progress=step)
     finally:
         done()
     view = views.ingest_view(summary, args.data)
@@ -53,17 +61,32 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if failed_all else 0
 
 
+def _facts(data: DataDir, doc_id: str) -> DocumentFacts | None:
+    try:
+        return data.graph.facts().get(doc_id)
+    except GraphMissing:
+        return None
+
+
 def cmd_show(args: argparse.Namespace) -> int:
-    doc = Catalog(args.data).get(args.doc)
+    data = _data(args)
+    doc = data.catalog.get(args.doc)
+    facts = _facts(data, doc.id)
     if args.json:
-        _print_json(views.document_view(doc))
+        _print_json(views.document_view(doc, facts))
     else:
-        _print_document(doc)
+        _print_document(doc, facts)
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    docs = Catalog(args.data).documents()
+    data = _data(args)
+    docs = data.catalog.documents()
+    if args.in_force_on:
+        from kg.analytics import in_force_on
+
+        keep = set(in_force_on(data.graph.open(), args.in_force_on))
+        docs = [d for d in docs if d.id in keep]
     if args.json:
         _print_json([views.document_summary(d) for d in docs])
     else:
@@ -72,12 +95,47 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_document(doc: Document) -> None:
+def cmd_export(args: argparse.Namespace) -> int:
+    body = _data(args).graph.export(args.format)
+    if args.output:
+        Path(args.output).write_bytes(body)
+    else:
+        sys.stdout.buffer.write(body)
+    return 0
+
+
+def cmd_sparql(args: argparse.Namespace) -> int:
+    query = Path(args.query[1:]).read_text(encoding="utf-8") if args.query.startswith("@") else args.query
+    result = run_query(_data(args).graph.current_dir() / "oxigraph", query, timeout=args.timeout)
+    if args.json or result.form not in ("SELECT", "ASK"):
+        sys.stdout.buffer.write(result.body + b"\n")
+        return 0
+    _print_table(json.loads(result.body))
+    return 0
+
+
+def _print_table(results: dict[str, Any]) -> None:
+    if "boolean" in results:
+        print("true" if results["boolean"] else "false")
+        return
+    names = results["head"]["vars"]
+    print("\t".join(names))
+    for row in results["results"]["bindings"]:
+        print("\t".join(row[n]["value"] if n in row else "" for n in names))
+
+
+def _print_document(doc: Document, facts: DocumentFacts | None) -> None:
+    status = facts.status if facts else doc.status
     print(f"{doc.number or doc.id}  {doc.title}")
-    print(f"kind {doc.kind}, level {doc.level}, status {doc.status}, issued {doc.issued or '?'}, "
+    print(f"kind {doc.kind}, level {doc.level}, status {status}, issued {doc.issued or '?'}, "
           f"effective {doc.effective or '?'}, issuer {doc.issuer or '?'}")
-    if doc.replaces:
-        print("replaces: " + ", ".join(doc.replaces))
+    if facts and facts.domains:
+        print("domains: " + ", ".join(facts.domains))
+    replaces = facts.replaces if facts else doc.replaces
+    if replaces:
+        print("replaces: " + ", ".join(replaces))
+    if facts and facts.replaced_by:
+        print("replaced by: " + ", ".join(facts.replaced_by))
     depth: dict[str | None, int] = {None: -1}
     for c in doc.clauses:
         depth[c.id] = depth.get(c.parent, -1) + 1
@@ -92,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
-        p.add_argument("--data", default=DEFAULT_DATA, help="data directory (default: ./data)")
+        p.add_argument("--data", default=str(get_settings().data_dir), help="data directory (default: ./data)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(func=func)
         return p
@@ -101,18 +159,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p = command("show", cmd_show, "show one document by id or number")
     p.add_argument("doc", metavar="DOC")
-    command("list", cmd_list, "list ingested documents")
+    p = command("list", cmd_list, "list ingested documents")
+    p.add_argument("--in-force-on", metavar="DATE", help="only documents in force on this date (YYYY-MM-DD)")
+    p = command("export", cmd_export, "export the knowledge graph")
+    p.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="turtle")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p = command("sparql", cmd_sparql, "run a read-only SPARQL query (SELECT/ASK/CONSTRUCT; @FILE reads it from a file)")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--timeout", type=float, default=get_settings().sparql_timeout, help="seconds (default 10)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # a real command line: end quietly when piped into `head`
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except UnknownDocument as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except CatalogError as exc:
+    except (UnknownDocument, CatalogError, GraphMissing, SparqlError, QueryTimeout, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from ingest.batch import IngestSummary
 from ingest.records import Document, Reference
+from kg.build import DocumentFacts
 
 
 def ingest_view(summary: IngestSummary, data_dir: str) -> dict[str, Any]:
@@ -31,7 +32,8 @@ def document_summary(doc: Document) -> dict[str, Any]:
     return {"id": doc.id, "number": doc.number, "title": doc.title, "kind": doc.kind, "path": doc.source.path}
 
 
-def document_view(doc: Document) -> dict[str, Any]:
+def document_view(doc: Document, facts: DocumentFacts | None = None) -> dict[str, Any]:
+    """The `show` contract; `facts` (status, relations, domains) come from the graph."""
     return {
         "id": doc.id,
         "number": doc.number,
@@ -44,11 +46,11 @@ def document_view(doc: Document) -> dict[str, Any]:
         "issued": doc.issued,
         "effective": doc.effective,
         "version": doc.version,
-        "status": doc.status,
-        "replaces": list(doc.replaces),
-        "replaced_by": list(doc.replaced_by),
+        "status": facts.status if facts else doc.status,
+        "replaces": list(facts.replaces if facts else doc.replaces),
+        "replaced_by": list(facts.replaced_by if facts else doc.replaced_by),
         "references": [reference_view(r) for r in doc.references],
-        "domains": list(doc.domains),
+        "domains": list(facts.domains if facts else doc.domains),
         "source": {"path": doc.source.path, "sha256": doc.source.sha256, "format": doc.source.format,
                    "encoding": doc.source.encoding},
         "terms": [{"number": t.number, "term": t.term, "definition": t.definition, "english": t.english}

@@ -14,6 +14,10 @@ from ingest.read import SUFFIXES, read_bytes, sha256_of
 from ingest.records import Document
 
 
+# Files in a folder that describe the folder rather than hold a document (named files are read).
+_NOT_DOCUMENTS = ("README", "LICENSE", "NOTICE", "CHANGELOG")
+
+
 @dataclass
 class Skipped:
     path: str
@@ -38,7 +42,7 @@ def expand_paths(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
             for dirpath, dirnames, filenames in os.walk(root):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
-                    if not name.startswith("."):
+                    if not name.startswith(".") and not name.upper().startswith(_NOT_DOCUMENTS):
                         yield Path(dirpath) / name, os.path.join(dirpath, name)
         else:
             yield root, given

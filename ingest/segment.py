@@ -141,12 +141,20 @@ def _chapter_kind(heading: str) -> str:
     return "requirement"
 
 
-def _split_rest(rest: str) -> tuple[str | None, str]:
-    """The text after a clause number: a heading, or the start of the clause body."""
+def _rest_start(m: re.Match[str]) -> int:
+    """Where the text after a clause number starts in the matched line."""
+    for group in (2, 3):
+        if m.group(group) is not None:
+            return m.start(group)
+    return m.end()
+
+
+def _split_rest(rest: str, original: str) -> tuple[str | None, str]:
+    """The text after a clause number (structural form, original): a heading, or the body's start."""
     rest = rest.strip()
     if is_heading_like(rest, 30) and obligation_of(rest) is None:
-        return squash(rest), ""
-    return None, rest
+        return squash(original), ""
+    return None, original
 
 
 class _Standard:
@@ -217,11 +225,11 @@ class _Standard:
         if self.mode in ("front", "body"):
             m = _NUM.match(s)
             if m:
-                return self._open_numbered(line, i, m.group(1), (m.group(2) or m.group(3) or ""), None)
+                return self._open_numbered(line, i, m.group(1), _rest_start(m), None)
         if self.mode == "annex":
             m = _ANNEX_NUM.match(s)
             if m and m.group(1)[0] == self.annex:
-                return self._open_numbered(line, i, m.group(1), (m.group(2) or m.group(3) or ""), self.annex)
+                return self._open_numbered(line, i, m.group(1), _rest_start(m), self.annex)
         return False
 
     def _open_annex(self, line: Line, m: re.Match[str]) -> bool:
@@ -234,11 +242,11 @@ class _Standard:
         self.expect_heading = not rest
         return True
 
-    def _open_numbered(self, line: Line, i: int, number: str, rest: str, annex: str | None) -> bool:
+    def _open_numbered(self, line: Line, i: int, number: str, rest_at: int, annex: str | None) -> bool:
         parts: tuple = tuple(int(p) for p in number.split(".")[1 if annex else 0:])
         if annex:
             parts = (annex,) + parts
-        rest = rest.strip()
+        rest = line.s[rest_at:].strip()
         if rest and _UNIT_START.match(rest):
             return False
         parent = parts[:-1]
@@ -256,12 +264,13 @@ class _Standard:
         self.path = parts
         if self.mode == "front":
             self.mode = "body"
-        heading, body = (squash(rest), "") if top and rest else _split_rest(rest)
+        original = line.raw_from(rest_at)
+        heading, body = (squash(original), "") if top and rest else _split_rest(rest, original)
         if top and not annex:
             self.chapter_kind = _chapter_kind(heading or self._next_text(i))
         kind = "annex" if annex else self.chapter_kind
         if kind == "term" and len(parts) > 1 and rest:
-            heading, body = rest, ""   # 3.1 养老机构 elderly care institution
+            heading, body = original, ""   # 3.1 养老机构 elderly care institution
         parent_key = ".".join(map(str, parent)) if parent else None
         self.b.open(number, number, heading, kind, parent_key, line, body)
         self.expect_heading = heading is None and not body

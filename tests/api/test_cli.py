@@ -20,7 +20,9 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 @pytest.fixture
 def data(tmp_path, test_data, capsys):
     src = tmp_path / "src"
-    shutil.copytree(test_data, src)
+    src.mkdir()
+    for name in ("std_real_layout.md", "law_sample.md", "policy_trad.txt"):
+        shutil.copy(test_data / name, src / name)
     (src / "empty.txt").write_bytes(b"")
     code, out = run(capsys, "ingest", str(src), "--data", str(tmp_path / "d"), "--json")
     assert code == 0
@@ -71,3 +73,39 @@ def test_readable_show_prints_the_clause_tree(data, capsys):
     code, out = run(capsys, "show", "MZ-T-9990-2025", "--data", str(data_dir))
     assert code == 0 and out.startswith("MZ/T 9990-2025  示例服务机构安全管理规范（测试夹具）")
     assert "\n    4.2.1  安全管理人员不应少于2名。" in out
+
+
+def test_show_carries_what_the_graph_derives(tmp_path, corpus_dir, capsys):
+    data = str(tmp_path / "demo")
+    assert main(["ingest", str(corpus_dir / "samples"), "--data", data, "--json"]) == 0
+    capsys.readouterr()
+    code, out = run(capsys, "show", "MZ/T 9901-2016", "--data", data, "--json")
+    doc = json.loads(out)
+    assert (doc["status"], doc["replaced_by"], doc["domains"]) == ("superseded", ["MZ/T 9901-2023"],
+                                                                   ["养老服务", "社会福利和慈善事业"])
+    code, out = run(capsys, "sparql", 'ASK { ?d dcterms:identifier "MZ/T 9901-2023" ; dcterms:replaces ?o }',
+                    "--data", data)
+    assert (code, out.strip()) == (0, "true")
+    code = main(["sparql", "DROP ALL", "--data", data])
+    assert code == 2 and "read-only" in capsys.readouterr().err
+    out_file = tmp_path / "g.ttl"
+    assert main(["export", "--data", data, "--format", "turtle", "-o", str(out_file)]) == 0
+    assert out_file.read_text(encoding="utf-8").startswith("@prefix")
+
+
+def test_graph_commands_before_any_ingest_explain_what_to_do(tmp_path, capsys):
+    code = main(["sparql", "ASK {}", "--data", str(tmp_path / "none")])
+    assert code == 2 and "run `stdkg ingest PATH" in capsys.readouterr().err
+
+
+def test_list_documents_in_force_on_a_date(tmp_path, corpus_dir, capsys):
+    data = str(tmp_path / "demo")
+    main(["ingest", str(corpus_dir / "samples"), "--data", data])
+    capsys.readouterr()
+    ids = lambda date: {r["id"] for r in json.loads(run(capsys, "list", "--data", data, "--json",  # noqa: E731
+                                                        "--in-force-on", date)[1])}
+    assert "MZ-T-9901-2016" in ids("2020-01-01") and "MZ-T-9901-2023" not in ids("2020-01-01")
+    assert "MZ-T-9901-2016" not in ids("2024-01-01") and "MZ-T-9901-2023" in ids("2024-01-01")
+    assert ids("2017-06-01") == {"MZ-T-9901-2016"}
+    assert main(["list", "--data", data, "--in-force-on", "yesterday"]) == 2
+    assert "not a date" in capsys.readouterr().err

@@ -1,0 +1,75 @@
+"""SPARQL (read-only, time-limited) and networkx analytics over the stored demo graph."""
+import json
+
+import pytest
+
+from kg.analytics import DocumentGraph
+from kg.sparql import QueryTimeout, ReadOnlyError, SparqlError, query_form, run_query
+
+
+@pytest.fixture(scope="module")
+def store_dir(demo):
+    return demo.graph.current_dir() / "oxigraph"
+
+
+def test_select_current_documents_per_domain(store_dir):
+    result = run_query(store_dir, """
+        SELECT ?label (COUNT(DISTINCT ?d) AS ?n) WHERE {
+          ?d a eli:LegalResource ; stdkg:status "current" ; dcterms:subject ?c .
+          ?c skos:prefLabel ?label . FILTER(lang(?label) = "zh") } GROUP BY ?label""")
+    rows = {b["label"]["value"]: int(b["n"]["value"]) for b in json.loads(result.body)["results"]["bindings"]}
+    assert result.media_type == "application/sparql-results+json"
+    assert rows["养老服务"] == 2 and rows["殡葬"] == 1 and rows["地名"] == 1  # the superseded 2016 edition is out
+
+
+def test_ask_and_construct(store_dir):
+    ask = run_query(store_dir, 'ASK { ?d dcterms:identifier "MZ/T 9901-2016" ; stdkg:status "superseded" }')
+    assert json.loads(ask.body)["boolean"] is True
+    construct = run_query(store_dir, "CONSTRUCT { ?a dcterms:replaces ?b } WHERE { ?a dcterms:replaces ?b }")
+    assert construct.media_type == "text/turtle" and b"MZ-T-9901-2016" in construct.body
+
+
+@pytest.mark.parametrize("update", [
+    "DELETE WHERE { ?s ?p ?o }",
+    "PREFIX x: <http://x/> INSERT DATA { x:a x:b x:c }",
+    "# a comment\nDROP ALL",
+    "  clear default",
+])
+def test_updates_are_refused_before_running(update):
+    with pytest.raises(ReadOnlyError, match="read-only"):
+        query_form(update)
+
+
+def test_syntax_error_is_explained(store_dir):
+    with pytest.raises(SparqlError, match="syntax error"):
+        run_query(store_dir, "SELECT ?x WHERE { ?x ?y }")
+    with pytest.raises(SparqlError, match="not a SPARQL query"):
+        query_form("hello")
+
+
+def test_runaway_query_is_stopped(store_dir):
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with pytest.raises(QueryTimeout, match="longer than 0.5 s"):
+        run_query(store_dir, heavy, timeout=0.5)
+
+
+def test_supersession_chain_and_current_edition(demo):
+    graph = DocumentGraph(demo.graph.open())
+    old = graph.find("MZ/T 9901-2016")
+    assert [n.number for n in graph.chain(old.iri)] == ["MZ/T 9901-2016", "MZ/T 9901-2023"]
+    assert graph.current_edition("MZ/T 9901").number == "MZ/T 9901-2023"
+    assert graph.current_edition("MZ/T 9901-2016").number == "MZ/T 9901-2023"
+    assert graph.current_edition("GB/T 1") is None
+
+
+def test_documents_citing_superseded_editions(demo):
+    graph = DocumentGraph(demo.graph.open())
+    pairs = {(a.number, b.number) for a, b in graph.citing_superseded()}
+    assert ("DB42/T 9902-2021", "MZ/T 9901-2016") in pairs
+    assert all(b == "MZ/T 9901-2016" for _, b in pairs)
+
+
+def test_most_cited(demo):
+    top = DocumentGraph(demo.graph.open()).most_cited(3)
+    assert top[0][0].number == "GB/T 1.1-2020" and top[0][1] >= 10
+    assert [c for _, c in top] == sorted((c for _, c in top), reverse=True)
