@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from api import views
+from api.models import get_encoder
 from api.pipeline import DataDir, ingest
 from api.settings import get_settings
 from ingest.batch import expand_paths
@@ -18,6 +19,8 @@ from ingest.records import Document
 from kg.build import DocumentFacts
 from kg.sparql import QueryTimeout, SparqlError, run_query
 from kg.store import EXPORT_FORMATS, GraphMissing
+from search.engine import MODES, Filters, Retriever, covers, make_retriever
+from search.index import IndexMismatch, IndexMissing
 
 
 def _print_json(obj: Any) -> None:
@@ -39,14 +42,32 @@ def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[
     return step, bar.close
 
 
+def _embed_progress() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def step(done: int, total: int) -> None:
+        bar = bars.setdefault("bar", tqdm(total=total, desc="embed", unit="passage", file=sys.stderr))
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return step
+
+
 def _data(args: argparse.Namespace) -> DataDir:
     return DataDir(Path(args.data))
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    settings = get_settings()
     step, done = _progress(sum(1 for _ in expand_paths(args.paths)), "ingest")
     try:
-        summary = ingest(args.paths, _data(args), get_settings().taxonomy, progress=step)
+        summary = ingest(args.paths, _data(args), settings.taxonomy, encoder=lambda: get_encoder(settings),
+                         progress=step, embed_progress=_embed_progress())
     finally:
         done()
     view = views.ingest_view(summary, args.data)
@@ -124,6 +145,63 @@ def _print_table(results: dict[str, Any]) -> None:
         print("\t".join(row[n]["value"] if n in row else "" for n in names))
 
 
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(status=args.status, domain=args.domain, kind=args.kind, level=args.level, document=args.document)
+
+
+def _retriever(args: argparse.Namespace) -> Retriever:
+    index = _data(args).load_index()
+    encoder = None if args.mode == "keyword" else get_encoder(get_settings())
+    return make_retriever(args.mode, index, encoder)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.batch:
+        return _search_batch(args)
+    if not args.query:
+        raise ValueError("give a QUERY, or --batch QUERIES.jsonl")
+    hits = _retriever(args).search(args.query, args.k, _filters(args))
+    if args.json:
+        _print_json(views.search_view(args.query, hits))
+        return 0
+    for i, hit in enumerate(hits, 1):
+        r = hit.row
+        snip = views.snippet(r.text, args.query).replace("<mark>", "\033[1;31m").replace("</mark>", "\033[0m")
+        print(f"{i:2}. {r.doc_number or r.doc_title} {r.clause_number} {r.heading or ''}  "
+              f"[{r.status}] {hit.score:.4f}\n    {r.doc_title}\n    {snip}")
+    return 0
+
+
+def _search_batch(args: argparse.Namespace) -> int:
+    retriever, filters = _retriever(args), _filters(args)
+    with open(args.batch, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                qid, text = item["query_id"], str(item["text"])
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise ValueError(f"{args.batch} line {lineno}: needs JSON with query_id and text ({exc})") from exc
+            hits = retriever.search(text, args.k, filters)
+            out = {"query_id": qid, "hits": views.search_view(text, hits)["hits"]}
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_covers(args: argparse.Namespace) -> int:
+    groups = covers(_retriever(args), args.question, args.k, _filters(args))
+    if args.json:
+        _print_json(views.covers_view(args.question, groups))
+        return 0
+    for g in groups:
+        print(f"{g.doc_number or ''} {g.doc_title}  [{g.status}] {g.score:.4f}")
+        for h in g.hits:
+            first = h.row.text.splitlines()[0][:60] if h.row.text else ""
+            print(f"    {h.row.clause_number} {h.row.heading or ''} {first}")
+    return 0
+
+
 def _print_document(doc: Document, facts: DocumentFacts | None) -> None:
     status = facts.status if facts else doc.status
     print(f"{doc.number or doc.id}  {doc.title}")
@@ -167,6 +245,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("sparql", cmd_sparql, "run a read-only SPARQL query (SELECT/ASK/CONSTRUCT; @FILE reads it from a file)")
     p.add_argument("query", metavar="QUERY")
     p.add_argument("--timeout", type=float, default=get_settings().sparql_timeout, help="seconds (default 10)")
+    for name, func, help_ in (("search", cmd_search, "search clauses (keyword, semantic or hybrid)"),
+                              ("covers", cmd_covers, "which documents cover a question")):
+        p = command(name, func, help_)
+        if name == "search":
+            p.add_argument("query", nargs="?", metavar="QUERY")
+            p.add_argument("--batch", metavar="QUERIES.jsonl", help='lines {"query_id", "text"}; writes JSONL')
+        else:
+            p.add_argument("question", metavar="QUESTION")
+        p.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+        p.add_argument("--mode", choices=MODES, default="hybrid")
+        p.add_argument("--status", choices=("current", "superseded", "all"), default="current")
+        p.add_argument("--domain", help="a business domain, e.g. 养老服务")
+        p.add_argument("--kind", choices=("standard", "law", "regulation", "policy", "other"))
+        p.add_argument("--level", choices=("national", "industry", "local", "group"))
+        p.add_argument("--document", help="only this document (id or number)")
     return parser
 
 
@@ -176,7 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (UnknownDocument, CatalogError, GraphMissing, SparqlError, QueryTimeout, ValueError) as exc:
+    except (UnknownDocument, CatalogError, GraphMissing, SparqlError, QueryTimeout, IndexMissing, IndexMismatch,
+            ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -11,6 +11,9 @@ from ingest.catalog import Catalog
 from kg.build import build_graph
 from kg.domains import Taxonomy
 from kg.store import GraphStore
+from search.encoder import Encoder
+from search.engine import LoadedIndex
+from search.index import DocumentState, IndexStore, rows_from
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,13 @@ class DataDir:
     def graph(self) -> GraphStore:
         return GraphStore(self.root / "graph")
 
+    @property
+    def index(self) -> IndexStore:
+        return IndexStore(self.root / "index")
+
+    def load_index(self) -> LoadedIndex:
+        return LoadedIndex(self.index.current_dir())
+
 
 def rebuild_graph(data: DataDir, taxonomy_path: Path) -> int:
     """Build the graph from every ingested document and make it current; returns the triple count."""
@@ -39,9 +49,24 @@ def rebuild_graph(data: DataDir, taxonomy_path: Path) -> int:
     return len(graph)
 
 
-def ingest(paths: Iterable[str], data: DataDir, taxonomy_path: Path,
-           progress: Callable[[str], None] | None = None) -> IngestSummary:
+def rebuild_index(data: DataDir, encoder: Encoder,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """Build the search index from the documents and the graph's status and domains."""
+    facts = data.graph.facts()
+    states = {doc_id: DocumentState(f.status, f.domains) for doc_id, f in facts.items()}
+    rows = rows_from(data.catalog.documents(), states)
+    data.index.build(rows, encoder, progress)
+    return len(rows)
+
+
+def ingest(paths: Iterable[str], data: DataDir, taxonomy_path: Path, encoder: Callable[[], Encoder] | None = None,
+           progress: Callable[[str], None] | None = None,
+           embed_progress: Callable[[int, int], None] | None = None) -> IngestSummary:
+    """Ingest, then rebuild the graph and (given an encoder factory) the search index if anything changed."""
     summary = ingest_paths(paths, data.catalog, progress=progress)
-    if summary.added or summary.removed or data.graph.current() is None:
+    changed = bool(summary.added or summary.removed)
+    if changed or data.graph.current() is None:
         rebuild_graph(data, taxonomy_path)
+    if encoder is not None and (changed or not data.index.pointer.exists()):
+        rebuild_index(data, encoder(), embed_progress)
     return summary

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = REPO / "corpus"
     taxonomy: Path = REPO / "corpus" / "framework" / "domains.ttl"
     sparql_timeout: float = 10.0
+    model_cache: Path = Path.home() / ".cache" / "stdkg" / "models"   # the converted e5 model lives here
+    model_backend: str = "onnx-fp32"   # onnx-fp32 (torch numbers, ~2x faster) | onnx (int8) | torch
 
 
 @lru_cache

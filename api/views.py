@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import html
+import re
+
 from ingest.batch import IngestSummary
+from ingest.normalise import fold_width, normalise_query
+from search.engine import DocumentGroup, Hit
 from ingest.records import Document, Reference
 from kg.build import DocumentFacts
 
@@ -65,3 +70,51 @@ def document_view(doc: Document, facts: DocumentFacts | None = None) -> dict[str
             for c in doc.clauses
         ],
     }
+
+
+def snippet(text: str, query: str, width: int = 120) -> str:
+    """A window of the clause text around the first query term, terms wrapped in <mark> (HTML-escaped)."""
+    folded = fold_width(text)
+    terms = sorted({t for t in re.split(r"\s+", normalise_query(query)) for t in _query_terms(t)}, key=len, reverse=True)
+    spans = []
+    for term in terms:
+        spans += [(m.start(), m.end()) for m in re.finditer(re.escape(term), folded)]
+    first = min((s for s, _ in spans), default=0)
+    lo = max(0, first - width // 3)
+    hi = min(len(text), lo + width)
+    marks = sorted({(max(s, lo), min(e, hi)) for s, e in spans if s < hi and e > lo})
+    out, pos = [], lo
+    for s, e in marks:
+        if s < pos:
+            continue
+        out += [html.escape(text[pos:s]), "<mark>", html.escape(text[s:e]), "</mark>"]
+        pos = e
+    out.append(html.escape(text[pos:hi]))
+    return ("…" if lo > 0 else "") + "".join(out).replace("\n", " ") + ("…" if hi < len(text) else "")
+
+
+def _query_terms(text: str) -> list[str]:
+    from search.tokenize import words
+
+    return [t for t in words(text) if len(t) >= 2]
+
+
+def hit_view(hit: Hit, query: str) -> dict[str, Any]:
+    r = hit.row
+    return {
+        "clause_id": r.clause_id, "doc_id": r.doc_id, "doc_number": r.doc_number, "doc_title": r.doc_title,
+        "clause_number": r.clause_number, "heading": r.heading, "text": r.text, "score": round(hit.score, 6),
+        "status": r.status, "domains": list(r.domains), "snippet": snippet(r.text, query), "path": r.path,
+        "kind": r.doc_kind, "start": r.start, "end": r.end,
+        "scores": {k: round(v, 6) for k, v in hit.parts.items()},
+    }
+
+
+def search_view(query: str, hits: list[Hit]) -> dict[str, Any]:
+    return {"query": query, "hits": [hit_view(h, query) for h in hits]}
+
+
+def covers_view(query: str, groups: list[DocumentGroup]) -> dict[str, Any]:
+    return {"query": query, "documents": [
+        {"doc_id": g.doc_id, "doc_number": g.doc_number, "doc_title": g.doc_title, "status": g.status,
+         "score": round(g.score, 6), "clauses": [hit_view(h, query) for h in g.hits]} for g in groups]}

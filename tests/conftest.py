@@ -26,3 +26,21 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not present at {SHARED_DATA} (only on development machines)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def fake_encoder():
+    from search.encoder import FakeEncoder
+
+    return FakeEncoder()
+
+
+@pytest.fixture(scope="session")
+def demo_index(tmp_path_factory, fake_encoder):
+    """The demo corpus with its graph and a search index built with the fake encoder."""
+    from api.pipeline import DataDir, ingest
+
+    data = DataDir(tmp_path_factory.mktemp("search-demo"))
+    ingest([str(CORPUS / "samples"), str(CORPUS / "seed")], data, CORPUS / "framework" / "domains.ttl",
+           encoder=lambda: fake_encoder)
+    return data

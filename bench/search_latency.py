@@ -1,0 +1,73 @@
+"""Per-query latency over the STARD corpus (11k articles), in one process: keyword, semantic
+and hybrid search beside the bare baselines (bm25s scoring alone, faiss top-100 alone,
+query encoding alone), plus index load time. Medians and p95 over the 515 dev queries.
+
+    python bench/search_latency.py --data /tmp/stdkg-stard   # a data dir built by stard_eval.py
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+STARD = ROOT.parent / "shared" / "data" / "stard-dev"
+
+
+def timed(fn, items) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for item in items:
+        t = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def report(name: str, ms: list[float]) -> None:
+    p95 = float(np.percentile(ms, 95))
+    print(f"{name:28} median {statistics.median(ms):7.2f} ms   p95 {p95:7.2f} ms")
+
+
+def main() -> None:
+    from api.models import get_encoder
+    from api.pipeline import DataDir
+    from api.settings import get_settings
+    from ingest.normalise import normalise_query
+    from search.engine import Filters, LoadedIndex, make_retriever
+    from search.tokenize import char_ngrams
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default="/tmp/stdkg-stard")
+    args = parser.parse_args()
+    queries = [json.loads(x)["text"] for x in (STARD / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    data = DataDir(Path(args.data))
+    loads = []
+    for _ in range(3):
+        t = time.perf_counter()
+        index = LoadedIndex(data.index.current_dir())
+        loads.append(time.perf_counter() - t)
+    print(f"index load: median {statistics.median(loads):.2f} s ({len(index.rows)} rows, model {index.meta['model']})")
+    encoder = get_encoder(get_settings())
+    encoder.queries(["预热"])  # first call builds the session
+    filters = Filters(status="all")
+    vectors = {q: encoder.queries([normalise_query(q)]) for q in queries}
+    bm25 = index.bm25_chars
+    report("baseline: bm25s chars alone", timed(
+        lambda q: bm25.get_scores([t for t in char_ngrams(normalise_query(q)) if t in bm25.vocab_dict]), queries))
+    report("baseline: faiss top-100", timed(lambda q: index.faiss.search(vectors[q], 100), queries))
+    report("query encoding alone", timed(lambda q: encoder.queries([normalise_query(q)]), queries))
+    for mode in ("keyword", "semantic", "hybrid"):
+        retriever = make_retriever(mode, index, None if mode == "keyword" else encoder)
+        report(f"{mode} (end to end)", timed(lambda q: retriever.search(q, 10, filters), queries))
+    hybrid = make_retriever("hybrid", index, encoder)
+    report("hybrid, default filter", timed(lambda q: hybrid.search(q, 10), queries))
+
+
+if __name__ == "__main__":
+    main()

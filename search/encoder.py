@@ -1,0 +1,112 @@
+"""Text encoders for the vector index: the real e5 model, and a deterministic fake for unit tests.
+
+Both put e5's prompts in front ('query: ' for queries, 'passage: ' for documents) and
+return L2-normalised float32 rows, so inner product is cosine similarity.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+QUERY_PROMPT = "query: "
+PASSAGE_PROMPT = "passage: "
+
+
+class Encoder(Protocol):
+    name: str
+    dim: int
+
+    def queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class SentenceEncoder:
+    """multilingual-e5-small through sentence-transformers (see search/model.py)."""
+
+    def __init__(self, model_dir: Path, name: str, backend: str = "torch", batch_size: int = 32) -> None:
+        from search.model import load_encoder
+
+        self.model = load_encoder(model_dir, backend=backend)
+        self.model.max_seq_length = 512
+        self.name = name
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
+        self.batch_size = batch_size
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                    show_progress_bar=False, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode([QUERY_PROMPT + t for t in texts])
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode([PASSAGE_PROMPT + t for t in texts])
+
+    def count_tokens(self, text: str) -> int:
+        ids = self.model.tokenizer(PASSAGE_PROMPT + text, add_special_tokens=True, truncation=False,
+                                   verbose=False)["input_ids"]
+        return len(ids)
+
+
+class FakeEncoder:
+    """Deterministic hash-seeded encoder for unit tests: texts sharing characters and
+    bigrams get similar vectors. Not a language model; never used outside tests."""
+
+    name = "fake-hash-encoder"
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+
+    def _vector(self, text: str) -> np.ndarray:
+        grams = list(text) + [text[i : i + 2] for i in range(len(text) - 1)]
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for gram in grams:
+            if not gram.strip():
+                continue
+            seed = int.from_bytes(hashlib.sha1(gram.encode()).digest()[:8], "little")
+            vec += np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm else vec
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self.queries(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) + 2
+
+
+_SENTENCE_END = re.compile(r"(?<=[。；;！？!?\n])")
+
+
+def chunks(text: str, encoder: Encoder, budget: int = 500) -> list[str]:
+    """Split a long text at sentence ends into pieces that fit the model's window."""
+    if encoder.count_tokens(text) <= budget:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in (s for s in _SENTENCE_END.split(text) if s):
+        if current and encoder.count_tokens(current + sentence) > budget:
+            pieces.append(current)
+            current = ""
+        while encoder.count_tokens(sentence) > budget:  # one sentence longer than the window
+            cut = max(1, len(sentence) * budget // encoder.count_tokens(sentence))
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:]
+        current += sentence
+    if current.strip():
+        pieces.append(current)
+    return pieces

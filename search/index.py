@@ -1,0 +1,176 @@
+"""The search index: a directory of plain files, built whole and switched in atomically.
+
+    index/current.json            pointer to the live build (replaced atomically)
+    index/index-<stamp>/meta.json format version, model name, dimensions, counts
+                        rows.jsonl one clause per line with what results and filters need
+                        bm25-words/, bm25-chars/  bm25s indexes (no pickle)
+                        vectors.npy, chunk_rows.npy, chunk_keys.json, faiss.index
+
+Re-building reuses the vectors of passages whose text is unchanged (keyed by a hash of the
+passage), so only new or changed clauses are embedded. A crash mid-build leaves the
+pointer, and so the last good index, in place.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.catalog import write_atomic
+from ingest.records import Document
+from search.encoder import Encoder, chunks
+from search.tokenize import char_ngrams, words
+
+FORMAT_VERSION = 1
+
+
+class IndexMissing(Exception):
+    def __init__(self, root: Path) -> None:
+        super().__init__(f"no search index in {root}; run `stdkg ingest PATH --data {root.parent}` first")
+
+
+class IndexMismatch(Exception):
+    """The index was built with another model or format."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One searchable clause with the document facts that results and filters need."""
+
+    clause_id: str
+    doc_id: str
+    doc_number: str | None
+    doc_title: str               # as printed
+    title_match: str             # matching form of the title
+    doc_kind: str
+    level: str
+    issuer: str | None
+    issued: str | None
+    status: str
+    domains: tuple[str, ...]
+    clause_number: str
+    heading: str | None
+    text: str
+    match_text: str
+    path: str
+    start: int
+    end: int
+
+    @property
+    def context(self) -> str:
+        """What is indexed: document number and title, clause number, heading and text (matching form)."""
+        return f"{self.doc_number or ''} {self.title_match} {self.clause_number}\n{self.match_text}".lstrip()
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    """Facts derived outside search (by the graph) that filters use."""
+
+    status: str
+    domains: tuple[str, ...]
+
+
+def rows_from(documents: Iterable[Document], states: dict[str, DocumentState]) -> list[Row]:
+    from ingest.normalise import matching_form
+
+    rows: list[Row] = []
+    for doc in documents:
+        state = states.get(doc.id, DocumentState(doc.status, doc.domains))
+        title = matching_form(doc.title, doc.traditional)
+        for c in doc.clauses:
+            if not c.match_text.strip():
+                continue
+            rows.append(Row(c.id, doc.id, doc.number, doc.title, title, doc.kind, doc.level, doc.issuer, doc.issued,
+                            state.status, tuple(state.domains), c.number, c.heading, c.text, c.match_text,
+                            doc.source.path, c.start, c.end))
+    return rows
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class IndexStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.pointer = self.root / "current.json"
+
+    def current_dir(self) -> Path:
+        if not self.pointer.exists():
+            raise IndexMissing(self.root)
+        info = json.loads(self.pointer.read_text(encoding="utf-8"))
+        return self.root / info["dir"]
+
+    def build(self, rows: list[Row], encoder: Encoder,
+              progress: Callable[[int, int], None] | None = None) -> Path:
+        """Build a new index from `rows` and make it current."""
+        import bm25s
+        import faiss
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"index-{time.strftime('%Y%m%dT%H%M%S')}-{time.monotonic_ns() % 10**9:09d}"
+        tmp = self.root / f".building-{name}"
+        tmp.mkdir()
+        with open(tmp / "rows.jsonl", "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
+        for sub, tokenizer in (("bm25-words", words), ("bm25-chars", char_ngrams)):
+            model = bm25s.BM25(k1=1.2, b=0.75)
+            model.index([tokenizer(r.context) or ["∅"] for r in rows], show_progress=False)
+            model.save(str(tmp / sub), show_progress=False)
+        vectors, chunk_rows, keys = self._vectors(rows, encoder, progress)
+        np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
+        np.save(tmp / "chunk_rows.npy", chunk_rows, allow_pickle=False)
+        (tmp / "chunk_keys.json").write_text(json.dumps(keys), encoding="utf-8")
+        index = faiss.IndexFlatIP(encoder.dim)
+        if len(vectors):
+            index.add(vectors)
+        faiss.write_index(index, str(tmp / "faiss.index"))
+        meta = {"format": FORMAT_VERSION, "model": encoder.name, "dim": encoder.dim, "rows": len(rows),
+                "chunks": int(len(vectors)), "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        tmp.rename(self.root / name)
+        write_atomic(self.pointer, json.dumps({"format": FORMAT_VERSION, "dir": name}).encode())
+        for old in self.root.iterdir():
+            if old.is_dir() and old.name != name and old.name.startswith(("index-", ".building-")):
+                shutil.rmtree(old, ignore_errors=True)
+        return self.root / name
+
+    def _previous_vectors(self, encoder: Encoder) -> dict[str, np.ndarray]:
+        try:
+            current = self.current_dir()
+            meta = json.loads((current / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("model") != encoder.name or meta.get("format") != FORMAT_VERSION:
+                return {}
+            keys = json.loads((current / "chunk_keys.json").read_text(encoding="utf-8"))
+            vectors = np.load(current / "vectors.npy", allow_pickle=False)
+        except (IndexMissing, OSError, ValueError):
+            return {}
+        return dict(zip(keys, vectors))
+
+    def _vectors(self, rows: list[Row], encoder: Encoder,
+                 progress: Callable[[int, int], None] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        known = self._previous_vectors(encoder)
+        texts: list[str] = []
+        owners: list[int] = []
+        for i, row in enumerate(rows):
+            for piece in chunks(row.context, encoder):
+                texts.append(piece)
+                owners.append(i)
+        keys = [_key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items(), key=lambda kv: len(kv[1]))
+        batch = 256
+        for start in range(0, len(missing), batch):
+            part = missing[start : start + batch]
+            for (key, _), vec in zip(part, encoder.passages([t for _, t in part])):
+                known[key] = vec
+            if progress:
+                progress(min(start + batch, len(missing)), len(missing))
+        vectors = np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, encoder.dim), np.float32)
+        return vectors, np.asarray(owners, dtype=np.int32), keys
