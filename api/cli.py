@@ -202,6 +202,46 @@ def cmd_covers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from api.checking import check_html, run_check
+
+    result = run_check(_data(args), get_encoder(get_settings()), Path(args.draft), args.draft, args.status)
+    if args.format == "html":
+        target = Path(args.output or Path(args.draft).with_suffix(".check.html").name)
+        target.write_text(check_html(result), encoding="utf-8")
+        print(f"report written to {target}")
+    elif args.json:
+        _print_json(result)
+    else:
+        for clause in result["clauses"]:
+            print(f"{clause['number']:8} {clause['label']:9} {clause['text'].splitlines()[0][:50]}")
+            for f in clause["findings"]:
+                why = "; ".join(f"{r['type']}: {r['draft']} vs {r['existing']}" for r in f["reasons"])
+                print(f"         {f['kind']:9} {f['doc_number'] or f['doc_title']} {f['clause_number']} "
+                      f"sim {f['similarity']:.3f} {why}")
+        print("summary: " + ", ".join(f"{k} {v}" for k, v in result["summary"].items()))
+    return 0
+
+
+def cmd_gaps(args: argparse.Namespace) -> int:
+    from api.gapping import gaps_html, run_gaps
+
+    result = run_gaps(_data(args), get_settings(), args.domain)
+    if args.format == "html":
+        target = Path(args.output or "gaps.html")
+        target.write_text(gaps_html(result), encoding="utf-8")
+        print(f"report written to {target}")
+    elif args.json:
+        _print_json(result)
+    else:
+        for d in result["domains"]:
+            print(f"{d['label']:12} current {d['current']:3} superseded {d['superseded']:3} clauses {d['clauses']:5} "
+                  f"stale {len(d['stale'])} missing {len(d['missing'])}")
+            for m in d["missing"]:
+                print(f"    missing: {m['what']}")
+    return 0
+
+
 def _print_document(doc: Document, facts: DocumentFacts | None) -> None:
     status = facts.status if facts else doc.status
     print(f"{doc.number or doc.id}  {doc.title}")
@@ -245,6 +285,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("sparql", cmd_sparql, "run a read-only SPARQL query (SELECT/ASK/CONSTRUCT; @FILE reads it from a file)")
     p.add_argument("query", metavar="QUERY")
     p.add_argument("--timeout", type=float, default=get_settings().sparql_timeout, help="seconds (default 10)")
+    p = command("check", cmd_check, "check a draft for duplicate, overlapping and conflicting clauses")
+    p.add_argument("draft", metavar="DRAFT", help="a draft in any format ingest reads")
+    p.add_argument("--status", choices=("current", "all"), default="current")
+    p.add_argument("--format", choices=("text", "html"), default="text", help="html writes a side-by-side report")
+    p.add_argument("-o", "--output", help="where to write the HTML report")
+    p = command("gaps", cmd_gaps, "gap analysis per business domain against the seed policy")
+    p.add_argument("--domain", help="one domain, e.g. 养老服务 or 殡葬")
+    p.add_argument("--format", choices=("text", "html"), default="text", help="html writes a report with a chart")
+    p.add_argument("-o", "--output", help="where to write the HTML report")
     for name, func, help_ in (("search", cmd_search, "search clauses (keyword, semantic or hybrid)"),
                               ("covers", cmd_covers, "which documents cover a question")):
         p = command(name, func, help_)

@@ -51,6 +51,7 @@ class Hit:
     row: Row
     score: float
     parts: dict[str, float] = field(default_factory=dict)   # each retriever's score, for explanation
+    row_index: int = -1                                      # position of the row in its index
 
 
 class Retriever(Protocol):
@@ -74,7 +75,18 @@ class LoadedIndex:
         self.bm25_chars = bm25s.BM25.load(str(directory / "bm25-chars"), show_progress=False)
         self.faiss = faiss.read_index(str(directory / "faiss.index"))
         self.chunk_rows = np.load(directory / "chunk_rows.npy", allow_pickle=False)
+        self.vectors = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode="r")
         self._masks: dict[Filters, np.ndarray | None] = {}
+        self._row_chunks: dict[int, list[int]] | None = None
+
+    def similarity(self, vector: np.ndarray, row: int) -> float:
+        """Cosine of a (normalised) vector with a row's best-matching chunk."""
+        if self._row_chunks is None:
+            self._row_chunks = {}
+            for chunk, owner in enumerate(self.chunk_rows.tolist()):
+                self._row_chunks.setdefault(owner, []).append(chunk)
+        chunks = self._row_chunks.get(row, [])
+        return max((float(np.dot(self.vectors[c], vector)) for c in chunks), default=0.0)
 
     @classmethod
     def current(cls, root: Path) -> LoadedIndex:
@@ -192,7 +204,7 @@ def _hits(index: LoadedIndex, fused: Scores, k: int, parts: dict[str, Scores]) -
     fused = {key: s * (SUPERSEDED_FACTOR if index.rows[int(key)].status == "superseded" and s > 0 else 1.0)
              for key, s in fused.items()}
     ranked = sorted(fused.items(), key=lambda kv: (-kv[1], int(kv[0])))[:k]
-    return [Hit(index.rows[int(key)], score, {name: p[key] for name, p in parts.items() if key in p})
+    return [Hit(index.rows[int(key)], score, {name: p[key] for name, p in parts.items() if key in p}, int(key))
             for key, score in ranked]
 
 

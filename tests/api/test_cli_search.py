@@ -65,3 +65,19 @@ def test_covers_json_contract(data, capsys):
 def test_search_without_index_explains(tmp_path, capsys):
     code, _, err = run(capsys, "search", "养老", "--data", str(tmp_path), "--mode", "keyword")
     assert code == 2 and "no search index" in err and "stdkg ingest" in err
+
+
+def test_gaps_json_contract_and_html(data, capsys, tmp_path):
+    code, out, _ = run(capsys, "gaps", "--data", data, "--json")
+    result = json.loads(out)
+    assert code == 0 and len(result["domains"]) == 16
+    for domain in result["domains"]:
+        assert {"id", "label", "current", "superseded", "stale", "clauses", "missing", "outdated_references"} <= set(domain)
+        assert all(set(m) >= {"what", "why"} for m in domain["missing"])
+        assert all(set(r) >= {"from", "to"} for r in domain["outdated_references"])
+    code, out, _ = run(capsys, "gaps", "--data", data, "--domain", "殡葬", "--json")
+    assert [d["label"] for d in json.loads(out)["domains"]] == ["殡葬"]
+    page = tmp_path / "gaps.html"
+    code, out, _ = run(capsys, "gaps", "--data", data, "--format", "html", "-o", str(page))
+    text = page.read_text(encoding="utf-8")
+    assert code == 0 and "<svg" in text and "福利彩票" in text and "殡葬服务机构等级划分与评定" in text

@@ -1,0 +1,147 @@
+"""Draft check: for each clause of a draft, the existing clauses that duplicate it,
+overlap it or conflict with it, each with the reasons.
+
+Candidates come from hybrid search; each candidate pair is then judged from its cosine
+similarity (e5 passage vectors), its character-bigram overlap and the differences found
+by `search.compare`. The thresholds are fitted on labelled pairs (bench/check_calibrate.py)
+and stored in check_thresholds.json beside this module: this model's cosines are packed
+together (unrelated text scores ~0.9), so no threshold is guessed.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.normalise import matching_form
+from ingest.records import Clause, Document
+from search.compare import Reason, differences, overlap
+from search.encoder import Encoder
+from search.engine import Filters, LoadedIndex, make_retriever
+from search.index import Row
+
+THRESHOLDS_FILE = Path(__file__).with_name("check_thresholds.json")
+KINDS = ("conflict", "duplicate", "overlap")
+# Clauses that every document has (purpose, scope, entry into force, the term list's lead-in):
+# comparing them with other documents' boilerplate only produces noise for a drafter.
+_BOILERPLATE = re.compile(
+    r"^(为了?|为|根据).{0,120}(制定本|特制定|制定)(条例|办法|规定|细则|标准|文件|法)|"
+    r"本(条例|办法|规定|细则|标准|文件|法|规范)(自|所称|适用于|规定了|由)|"
+    r"自.{2,20}起(施行|实施)|下列术语和定义适用于本文件|本文件没有(需要界定的术语|规范性引用文件)|"
+    r"^下列文件中的内容通过文中的规范性引用"
+)
+_SKIPPED_KINDS = {"foreword", "introduction", "scope", "reference", "bibliography", "preamble", "chapter", "section"}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    related: float          # cosine at or above which two clauses are about the same subject
+    related_lexical: float  # or bigram overlap at or above which they are
+    duplicate: float        # cosine for "says the same"
+    duplicate_lexical: float
+    conflict: float         # cosine needed before a difference counts as a conflict
+
+    @classmethod
+    def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**data["thresholds"])
+
+
+@dataclass(frozen=True)
+class PairFeatures:
+    similarity: float
+    lexical: float
+    reasons: tuple[Reason, ...]
+
+
+def pair_features(draft: str, existing: str, similarity: float) -> PairFeatures:
+    return PairFeatures(similarity, overlap(draft, existing), tuple(differences(draft, existing)))
+
+
+def classify(f: PairFeatures, t: Thresholds) -> str | None:
+    """conflict, duplicate, overlap or None for one (draft, existing) pair."""
+    related = f.similarity >= t.related or f.lexical >= t.related_lexical
+    if not related:
+        return None
+    if f.reasons and f.similarity >= t.conflict:
+        return "conflict"
+    if f.similarity >= t.duplicate and f.lexical >= t.duplicate_lexical:
+        return "duplicate"
+    return "overlap"
+
+
+def is_boilerplate(text: str, kind: str = "requirement") -> bool:
+    return kind in _SKIPPED_KINDS or bool(_BOILERPLATE.search(text.strip()))
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    row: Row
+    similarity: float
+    reasons: tuple[Reason, ...]
+
+
+@dataclass
+class ClauseCheck:
+    number: str
+    text: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        kinds = [f.kind for f in self.findings]
+        return next((k for k in KINDS if k in kinds), "none")
+
+
+class DraftChecker:
+    def __init__(self, index: LoadedIndex, encoder: Encoder, thresholds: Thresholds | None = None,
+                 candidates: int = 8, max_findings: int = 3) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.thresholds = thresholds or Thresholds.load()
+        self.retriever = make_retriever("hybrid", index, encoder)
+        self.candidates = candidates
+        self.max_findings = max_findings
+
+    def check_text(self, text: str, filters: Filters | None = None) -> list[Finding]:
+        draft = matching_form(text)
+        hits = [h for h in self.retriever.search(draft, self.candidates, filters or Filters())
+                if not is_boilerplate(h.row.match_text)]
+        if not hits:
+            return []
+        mine = self.encoder.passages([draft])[0]
+        findings = []
+        for hit in hits:
+            similarity = self.index.similarity(mine, hit.row_index)
+            features = pair_features(draft, hit.row.match_text, similarity)
+            kind = classify(features, self.thresholds)
+            if kind:
+                findings.append(Finding(kind, hit.row, similarity, features.reasons if kind == "conflict" else ()))
+        findings.sort(key=lambda f: (KINDS.index(f.kind), -f.similarity))
+        return findings[: self.max_findings]
+
+    def check_document(self, doc: Document, filters: Filters | None = None) -> list[ClauseCheck]:
+        out = []
+        for clause in doc.clauses:
+            if not clause.text.strip():
+                continue
+            check = ClauseCheck(clause.number, clause.text)
+            if not _skip(clause):
+                check.findings = self.check_text(clause.text, filters)
+            out.append(check)
+        return out
+
+
+def _skip(clause: Clause) -> bool:
+    return is_boilerplate(clause.match_text, clause.kind) or len(re.sub(r"\W", "", clause.match_text)) < 6
+
+
+def summary(checks: list[ClauseCheck]) -> dict[str, int]:
+    counts = {k: 0 for k in ("duplicate", "overlap", "conflict")}
+    for check in checks:
+        for finding in check.findings:
+            counts[finding.kind] += 1
+    return counts
+
