@@ -128,9 +128,9 @@ def _issuer_before_fabu(cover: list[Line]) -> str | None:
         if find_dates(s):
             names = []
             continue
-        if s.endswith("发布") and len(s) > 2:
+        if s.endswith("发布") and (len(s) > 2 or names):
             names.append(s[:-2].strip())
-            return " ".join(n for n in names if n)
+            return " ".join(n for n in names if n) or None
         if names or (s and 3 <= len(s) <= 30 and re.search(r"(局|部|委员会|政府|厅|院|会)$", s)):
             names.append(s)
     return None

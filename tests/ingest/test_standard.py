@@ -97,3 +97,21 @@ def test_number_taken_from_file_name_when_text_lacks_it(tmp_path, test_data):
     path.write_text(body, encoding="utf-8")
     doc = load_documents(path)[0]
     assert doc.number == "MZ/T 9991-2024" and doc.id == "MZ-T-9991-2024"
+
+
+def test_pdf_like_cover_with_issuers_on_several_lines(tmp_path):
+    text = ("ICS 01.140.20\nA 14\n中华人民共和国国家标准\nGB/T 9970—2015\n代替 GB/T 9970—2005\n信息与文献 示例著录规则\n"
+            "Information and documentation—Sample rules\n2015-05-15 发布                2015-12-01 实施\n"
+            "中华人民共和国国家质量监督检验检疫总局\n中国国家标准化管理委员会\n发布\n前  言\n本标准代替 GB/T 9970—2005。\n"
+            "1　范围\n本标准规定了示例规则。\n2　规范性引用文件\nGB/T 7408—2005　数据元和交换格式\n"
+            "ISO 4　Information and documentation\n3　术语和定义\n3.1\n文后参考文献　bibliographic references\n"
+            "为撰写论著而引用的文献。\n4　著录项目\n4.1　专著\n4.1.1　著录项目\n主要责任者\n")
+    path = tmp_path / "cover.txt"
+    path.write_text(text, encoding="utf-8")
+    doc = load_documents(path)[0]
+    assert (doc.number, doc.title) == ("GB/T 9970-2015", "信息与文献 示例著录规则")
+    assert doc.issuer == "中华人民共和国国家质量监督检验检疫总局 中国国家标准化管理委员会"
+    assert doc.replaces == ("GB/T 9970-2005",)
+    assert [c.number for c in doc.clauses] == ["前言", "1", "2", "3", "3.1", "4", "4.1", "4.1.1"]
+    assert [r.number for r in doc.references if r.normative] == ["GB/T 7408-2005", "ISO 4"]
+    assert doc.terms[0].english == "bibliographic references"
