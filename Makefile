@@ -15,8 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: install
-	$(VENV)/bin/stdkg ingest corpus/samples corpus/seed --data $(DATA)
-	$(VENV)/bin/stdkg list --data $(DATA)
+	$(VENV)/bin/stdkg serve --data $(DATA)
 
 test: install
 	$(PY) -m pytest

@@ -9,17 +9,18 @@ from api.pipeline import DataDir
 from ingest.document import load_documents
 from search.check import ClauseCheck, DraftChecker, summary
 from search.encoder import Encoder
-from search.engine import Filters
+from search.engine import Filters, LoadedIndex
 
 KIND_ZH = {"duplicate": "重复", "overlap": "重叠", "conflict": "冲突"}
 REASON_ZH = {"quantity": "数值不同", "obligation": "义务程度不同", "body": "责任主体不同"}
 
 
 def run_check(data: DataDir, encoder: Encoder, draft_path: Path, display_name: str,
-              status: str = "current") -> dict[str, Any]:
-    """Check every clause of a draft file (any format ingest reads) against the corpus."""
+              status: str = "current", index: LoadedIndex | None = None) -> dict[str, Any]:
+    """Check every clause of a draft file (any format ingest reads) against the corpus;
+    `index` is the already loaded index (the service's), else it is read from `data`."""
     docs = load_documents(draft_path, display_name)
-    checker = DraftChecker(data.load_index(), encoder)
+    checker = DraftChecker(index or data.load_index(), encoder)
     checks: list[ClauseCheck] = []
     for doc in docs:
         checks += checker.check_document(doc, Filters(status=status))

@@ -242,6 +242,12 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from api.serve import serve
+
+    return serve(Path(args.data), args.host, args.port, progress=_progress, embed_progress=_embed_progress())
+
+
 def _print_document(doc: Document, facts: DocumentFacts | None) -> None:
     status = facts.status if facts else doc.status
     print(f"{doc.number or doc.id}  {doc.title}")
@@ -294,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--domain", help="one domain, e.g. 养老服务 or 殡葬")
     p.add_argument("--format", choices=("text", "html"), default="text", help="html writes a report with a chart")
     p.add_argument("-o", "--output", help="where to write the HTML report")
+    p = command("serve", cmd_serve, "serve the HTTP API and web page (builds the demo index on first start)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     for name, func, help_ in (("search", cmd_search, "search clauses (keyword, semantic or hybrid)"),
                               ("covers", cmd_covers, "which documents cover a question")):
         p = command(name, func, help_)

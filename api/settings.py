@@ -18,6 +18,12 @@ class Settings(BaseSettings):
     sparql_timeout: float = 10.0
     model_cache: Path = Path.home() / ".cache" / "stdkg" / "models"   # the converted e5 model lives here
     model_backend: str = "onnx-fp32"   # onnx-fp32 (torch numbers, ~2x faster) | onnx (int8) | torch
+    # HTTP service (stdkg serve)
+    token: str | None = None           # bearer token for writes (upload, delete); unset: writes are refused
+    max_upload_bytes: int = 5 * 1024 * 1024
+    request_timeout: float = 10.0      # seconds a search or covers request may take (503 after)
+    check_timeout: float = 120.0       # seconds a draft check may take (503 after)
+    search_threads: int = 4            # worker threads answering searches
 
 
 @lru_cache

@@ -46,6 +46,22 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def prune_builds(root: Path, prefix: str, current: str, keep: int = 2, stale_seconds: float = 3600) -> None:
+    """Remove old build directories `<prefix>*` except the newest `keep` (the current one among
+    them, so a reader that opened the previous build can finish), and abandoned `.building-*`."""
+    import shutil
+    import time
+
+    builds = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith(prefix))
+    kept = set(builds[-keep:]) | {current}
+    for name in builds:
+        if name not in kept:
+            shutil.rmtree(root / name, ignore_errors=True)
+    for path in root.glob(".building-*"):
+        if time.time() - path.stat().st_mtime > stale_seconds:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def with_id(doc: Document, new_id: str) -> Document:
     """The same document under another id (clause ids follow)."""
     old = f"{doc.id}:"

@@ -11,7 +11,7 @@ _MARKERS: list[tuple[str, str]] = [
     ("严禁", "shall-not"), ("禁止", "shall-not"), ("不准", "shall-not"), ("不允许", "shall-not"),
     ("不能", "shall-not"), ("不可", "shall-not"), ("不必", "may"), ("无须", "may"), ("无需", "may"), ("不宜", "should-not"),
     ("应当", "shall"), ("应该", "shall"), ("必须", "shall"), ("须", "shall"), ("应", "shall"),
-    ("宜", "should"), ("可以", "may"), ("可", "may"), ("允许", "may"), ("有权", "may"),
+    ("宜", "should"), ("可以", "may"), ("可", "may"), ("允许", "may"), ("有权", "may"), ("鼓励", "may"),
 ]
 # Words in which 应/须/宜/可/有权 are not a modal verb.
 _NOT_MODAL = (

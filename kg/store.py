@@ -7,12 +7,11 @@ leaves the pointer, and so the previous graph, untouched.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-from ingest.catalog import write_atomic
+from ingest.catalog import prune_builds, write_atomic
 from kg.build import DocumentFacts
 
 FORMAT_VERSION = 1
@@ -61,13 +60,8 @@ class GraphStore:
         building.rename(self.root / name)
         info = {"format": FORMAT_VERSION, "store": name, "built": stamp, "triples": triples}
         write_atomic(self.pointer, json.dumps(info, indent=1).encode())
-        self._remove_old(keep=name)
+        prune_builds(self.root, "store-", current=name)
         return self.root / name
-
-    def _remove_old(self, keep: str) -> None:
-        for path in self.root.iterdir():
-            if path.is_dir() and path.name != keep and (path.name.startswith(("store-", ".building-"))):
-                shutil.rmtree(path, ignore_errors=True)
 
     # ---- reading ---------------------------------------------------------------------
     def open(self):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ingest.normalise import matching_form
 from ingest.records import Clause, Document
-from search.compare import Reason, differences, overlap
+from search.compare import Reason, aligned_overlap, differences
 from search.encoder import Encoder
 from search.engine import Filters, LoadedIndex, make_retriever
 from search.index import Row
@@ -27,7 +27,7 @@ KINDS = ("conflict", "duplicate", "overlap")
 # comparing them with other documents' boilerplate only produces noise for a drafter.
 _BOILERPLATE = re.compile(
     r"^(为了?|为|根据).{0,120}(制定本|特制定|制定)(条例|办法|规定|细则|标准|文件|法)|"
-    r"本(条例|办法|规定|细则|标准|文件|法|规范)(自|所称|适用于|规定了|由)|"
+    r"本(条例|办法|规定|细则|标准|文件|法|规范)(自.{0,20}起|适用于|规定了|由.{0,20}(负责)?解释)|"
     r"自.{2,20}起(施行|实施)|下列术语和定义适用于本文件|本文件没有(需要界定的术语|规范性引用文件)|"
     r"^下列文件中的内容通过文中的规范性引用"
 )
@@ -56,7 +56,7 @@ class PairFeatures:
 
 
 def pair_features(draft: str, existing: str, similarity: float) -> PairFeatures:
-    return PairFeatures(similarity, overlap(draft, existing), tuple(differences(draft, existing)))
+    return PairFeatures(similarity, aligned_overlap(draft, existing), tuple(differences(draft, existing)))
 
 
 def classify(f: PairFeatures, t: Thresholds) -> str | None:

@@ -1,7 +1,9 @@
 """Comparing a draft clause with an existing one: what they share and where they disagree.
 
-Every comparison returns evidence a drafter can read: quantities of the same kind with
-different values, a flipped obligation on the same action, a different responsible body.
+Each comparison first aligns the pieces of the two texts (sub-clauses split at ，；。) by
+character-bigram overlap, then compares aligned pieces, so a number, modal verb or body
+is only ever compared with the one that plays the same part in the other text. Every
+finding is evidence a drafter can read.
 """
 from __future__ import annotations
 
@@ -12,17 +14,18 @@ from ingest.obligation import modal_markers
 from ingest.quantities import Quantity, find_quantities
 
 # Units that measure the same thing; a 日 limit and a 天 limit are comparable.
-_UNIT_KIND = {"天": "日", "自然日": "日", "个自然日": "日", "工作日": "个工作日", "岁": "周岁", "个月": "个月",
+_UNIT_KIND = {"天": "日", "自然日": "日", "个自然日": "日", "工作日": "个工作日", "岁": "周岁",
               "h": "小时", "min": "分钟", "m": "米", "m2": "平方米", "m²": "平方米", "名": "人", "人次": "人"}
 _BODY = re.compile(
-    r"(?:县级以上|设区的市级|省级|市级|县级|乡镇|地方各级|各级)?(?:地方)?(?:人民政府)?"
-    r"(?:民政部门|民政局|民政厅|财政部门|公安机关|卫生健康部门|人力资源社会保障部门|市场监督管理部门)"
-    r"|(?:县级以上|设区的市级|省级|市级|县级|乡镇|区)(?:地方)?(?:各级)?人民政府"
-    r"|街道办事处|村民委员会|居民委员会|登记管理机关|业务主管单位|婚姻登记机关|殡仪馆|殡仪服务机构|养老机构|"
-    r"评估机构|慈善组织|基金会|社会团体|救助管理机构|国务院民政部门"
+    r"(?:国务院|县级以上地方|县级以上|设区的市级?|省级|市级|县级|乡级|乡镇|区|本级|上级|地方各级|各级|"
+    r"乡、民族乡、镇的)?(?:地方)?(?:各级)?人民政府(?:[\u4e00-\u9fff]{0,8}?(?:部门|机关))?"
+    r"|[\u4e00-\u9fff]{2,8}?(?:主管部门|管理部门|行政部门|民政部门|公安机关|登记机关|管理机关|办事处)"
+    r"|村民委员会|居民委员会|业务主管单位|殡仪馆|殡仪服务机构|养老机构|评估机构|慈善组织|基金会|社会团体|"
+    r"救助管理机构|救助站|共青团组织|工会|妇联|残疾人联合会|红十字会"
 )
-_SENTENCE = re.compile(r"[^。；;！？!?\n]+")
-_MODAL_FORCE = {"shall": 3, "should": 2, "may": 1, "should-not": -2, "shall-not": -3}
+_PIECE = re.compile(r"[^，,；;。！？!?\n]+")
+_FORCE = {"shall": 3, "should": 2, "may": 1, "should-not": -2, "shall-not": -3}
+ALIGN_MIN = 0.35   # bigram containment at which two pieces are taken to say something about the same thing
 
 
 @dataclass(frozen=True)
@@ -46,73 +49,111 @@ def overlap(draft: str, existing: str) -> float:
     return len(a & b) / len(a) if a else 0.0
 
 
+def aligned_overlap(draft: str, existing: str) -> float:
+    """Mean, over the draft's pieces, of the best bigram overlap with one piece of the existing text."""
+    mine, theirs = pieces(draft), pieces(existing)
+    if not mine or not theirs:
+        return 0.0
+    return sum(max(overlap(p.text, o.text) for o in theirs) for p in mine) / len(mine)
+
+
+def containment(a: str, b: str) -> float:
+    """Bigram overlap relative to the shorter text."""
+    x, y = bigrams(a), bigrams(b)
+    return len(x & y) / min(len(x), len(y)) if x and y else 0.0
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    start: int
+
+
+def pieces(text: str) -> list[Piece]:
+    return [Piece(m.group(), m.start()) for m in _PIECE.finditer(text) if m.group().strip()]
+
+
+def _without(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub("", text)
+
+
+def _align(piece: str, others: list[Piece], strip: re.Pattern[str] | None = None) -> tuple[Piece | None, float]:
+    if not others:
+        return None, 0.0
+    key = (lambda t: _without(t, strip)) if strip else (lambda t: t)
+    best = max(others, key=lambda o: containment(key(piece), key(o.text)))
+    return best, containment(key(piece), key(best.text))
+
+
 def _kind(q: Quantity) -> str:
     return _UNIT_KIND.get(q.unit, q.unit)
 
 
+_NUMBERS = re.compile(r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*(?:[^\s\d]{0,3})")
+
+
 def quantity_conflicts(draft: str, existing: str) -> list[Reason]:
-    """Same kind of quantity, different value, where the existing text never states the draft's value."""
-    mine, theirs = find_quantities(draft), find_quantities(existing)
+    """A quantity of the draft whose counterpart in the existing text (same kind, same context)
+    has another value. The existing text may state the draft's number for something else."""
+    theirs = find_quantities(existing)
     reasons: list[Reason] = []
-    for q in mine:
-        same_kind = [t for t in theirs if _kind(t) == _kind(q)]
-        if not same_kind or any(abs(t.value - q.value) < 1e-9 for t in same_kind):
+    for q in find_quantities(draft):
+        context = _context(draft, q.start)
+        same = [t for t in theirs if _kind(t) == _kind(q)]
+        scored = [(containment(context, _context(existing, t.start)), t) for t in same]
+        if not scored:
             continue
-        nearest = min(same_kind, key=lambda t: _context_distance(draft, q, existing, t))
-        reasons.append(Reason("quantity", q.text, nearest.text))
+        score, best = max(scored, key=lambda st: (st[0], -abs(st[1].start - q.start)))
+        if score >= ALIGN_MIN and abs(best.value - q.value) > 1e-9:
+            reasons.append(Reason("quantity", q.text, best.text))
     return reasons
 
 
-def _context_distance(draft: str, q: Quantity, existing: str, t: Quantity) -> float:
-    """How unlike the words before two quantities are (1 - bigram overlap of 8 characters)."""
-    before_q = draft[max(0, q.start - 8) : q.start]
-    before_t = existing[max(0, t.start - 8) : t.start]
-    return 1.0 - overlap(before_q, before_t) if before_q else 1.0
-
-
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
-
-
-def _modal_action(sentence: str) -> list[tuple[str, str, str]]:
-    """(marker, force, the words right after it) for each modal verb of a sentence."""
-    return [(m, f, sentence[pos + len(m) : pos + len(m) + 6]) for m, f, pos in modal_markers(sentence)]
+def _context(text: str, pos: int) -> str:
+    """The words of the sub-clause before a quantity (numbers removed), e.g. 原始基金不低于."""
+    start = max(text.rfind(ch, 0, pos) for ch in "，,；;。\n") + 1
+    return _NUMBERS.sub("", text[max(start, pos - 24) : pos]) or text[max(0, pos - 8) : pos]
 
 
 def obligation_conflicts(draft: str, existing: str) -> list[Reason]:
-    """A flipped modal on the same action: 应 against 可, 不得收取 against 可以收取."""
-    reasons: list[Reason] = []
-    theirs = _sentences(existing)
-    for sentence in _sentences(draft):
-        mine = _modal_action(sentence)
-        if not mine or not theirs:
-            continue
-        best = max(theirs, key=lambda s: overlap(sentence, s))
-        if overlap(sentence, best) < 0.3:
-            continue
-        for marker, force, action in mine:
-            for other_marker, other_force, other_action in _modal_action(best):
-                if overlap(action, other_action) < 0.5 and action[:2] != other_action[:2]:
-                    continue
-                if _MODAL_FORCE[force] * _MODAL_FORCE[other_force] < 0 or (
-                        abs(_MODAL_FORCE[force] - _MODAL_FORCE[other_force]) >= 2 and force != other_force):
-                    reasons.append(Reason("obligation", marker, other_marker))
-                    return reasons
-    return reasons
+    """A modal verb whose aligned counterpart acts on the same thing with another force:
+    应 against 可, 可以收取 against 不得收取, 鼓励 against 应当."""
+    theirs = [(p, modal_markers(p.text)) for p in pieces(existing)]
+    theirs = [(p, m) for p, m in theirs if m]
+    for piece in pieces(draft):
+        for marker, force, pos in modal_markers(piece.text):
+            action = piece.text[pos + len(marker) :]
+            best: tuple[float, str, str] | None = None
+            for other, markers in theirs:
+                for o_marker, o_force, o_pos in markers:
+                    score = containment(action, other.text[o_pos + len(o_marker) :])
+                    if best is None or score > best[0]:
+                        best = (score, o_marker, o_force)
+            if best is None or best[0] < 0.5 or best[2] == force:
+                continue
+            if _FORCE[force] * _FORCE[best[2]] < 0 or abs(_FORCE[force] - _FORCE[best[2]]) >= 2:
+                return [Reason("obligation", marker, best[1])]
+    return []
 
 
 def bodies(text: str) -> set[str]:
-    return {m.group() for m in _BODY.finditer(text)}
+    return {m.group().lstrip("由向经报在对将按依其并和与及或") for m in _BODY.finditer(text)}
 
 
 def body_conflicts(draft: str, existing: str) -> list[Reason]:
-    """The draft gives a duty to a body the existing text does not name, and vice versa."""
-    mine, theirs = bodies(draft), bodies(existing)
-    if not mine or not theirs or mine & theirs:
-        return []
-    if any(a in b or b in a for a in mine for b in theirs):
-        return []
-    return [Reason("body", "、".join(sorted(mine)), "、".join(sorted(theirs)))]
+    """An aligned duty given to another body (由乡镇人民政府负责 against 由县级民政部门负责)."""
+    theirs = pieces(existing)
+    for piece in pieces(draft):
+        mine = bodies(piece.text)
+        if not mine:
+            continue
+        other, score = _align(piece.text, theirs, strip=_BODY)
+        if other is None or score < 0.6:
+            continue
+        found = bodies(other.text)
+        if found and not (mine & found) and not any(a in b or b in a for a in mine for b in found):
+            return [Reason("body", "、".join(sorted(mine)), "、".join(sorted(found)))]
+    return []
 
 
 def differences(draft: str, existing: str) -> list[Reason]:

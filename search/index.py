@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.catalog import write_atomic
+from ingest.catalog import prune_builds, write_atomic
 from ingest.records import Document
 from search.encoder import Encoder, chunks
 from search.tokenize import char_ngrams, words
@@ -137,9 +136,7 @@ class IndexStore:
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         tmp.rename(self.root / name)
         write_atomic(self.pointer, json.dumps({"format": FORMAT_VERSION, "dir": name}).encode())
-        for old in self.root.iterdir():
-            if old.is_dir() and old.name != name and old.name.startswith(("index-", ".building-")):
-                shutil.rmtree(old, ignore_errors=True)
+        prune_builds(self.root, "index-", current=name)
         return self.root / name
 
     def _previous_vectors(self, encoder: Encoder) -> dict[str, np.ndarray]:

@@ -79,7 +79,7 @@ def test_obligations_and_quantities(doc):
     assert (by["4.1.1"].obligation, by["4.1.2"].obligation) == ("shall", "should")
     assert (by["4.2.1"].obligation, by["5.3.1"].obligation, by["5.2.2"].obligation) == ("shall-not", "may", "shall-not")
     assert by["2"].obligation is None  # 必不可少 in the boilerplate is no modal verb
-    assert by["4.2.2"].quantities == ("30日",)
+    assert by["4.2.2"].quantities == ("30日", "8学时")
     assert by["5.1"].quantities == ("15个工作日",)
     assert by["5.3"].quantities == ("2h", "3年")
 

@@ -1,0 +1,57 @@
+"""`stdkg serve`: build the index from the demo corpus on first start, then serve HTTP with uvicorn."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from api.models import get_encoder
+from api.pipeline import DataDir, ingest, rebuild_graph, rebuild_index
+from api.settings import Settings, get_settings
+from ingest.batch import expand_paths
+
+Progress = Callable[[int, str], tuple[Callable[[str], None], Callable[[], None]]]
+
+
+def demo_paths(settings: Settings) -> list[str]:
+    return [str(settings.corpus_dir / "samples"), str(settings.corpus_dir / "seed")]
+
+
+def prepare(settings: Settings, progress: Progress | None = None,
+            embed_progress: Callable[[int, int], None] | None = None) -> None:
+    """Make sure the data directory has an index: the demo corpus when it is empty, else rebuild."""
+    data = DataDir(settings.data_dir)
+    if data.index.pointer.exists():
+        return
+    encoder = get_encoder(settings)
+    if data.catalog.document_ids():   # documents but no index: build what is missing
+        print(f"no search index in {data.root}: building it", file=sys.stderr)
+        if data.graph.current() is None:
+            rebuild_graph(data, settings.taxonomy)
+        rebuild_index(data, encoder, embed_progress)
+        return
+    paths = demo_paths(settings)
+    print(f"{data.root} is empty: ingesting the demo corpus ({', '.join(paths)}); this happens once",
+          file=sys.stderr)
+    step, done = progress(sum(1 for _ in expand_paths(paths)), "ingest") if progress else (None, lambda: None)
+    try:
+        summary = ingest(paths, data, settings.taxonomy, encoder=lambda: encoder, progress=step,
+                         embed_progress=embed_progress)
+    finally:
+        done()
+    print(f"{summary.documents} documents, {summary.clauses} clauses ready", file=sys.stderr)
+
+
+def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000, progress: Progress | None = None,
+          embed_progress: Callable[[int, int], None] | None = None) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings().model_copy(update={"data_dir": Path(data_dir)})
+    prepare(settings, progress, embed_progress)
+    if not settings.token:
+        print("writes (upload, delete) are disabled: set STDKG_TOKEN to enable them", file=sys.stderr)
+    print(f"serving {settings.data_dir} on http://{host}:{port}/ (API documentation at /docs)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
