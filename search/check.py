@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ingest.normalise import matching_form
 from ingest.records import Clause, Document
-from search.compare import Reason, aligned_overlap, differences
+from search.compare import Reason, aligned_overlap, differences, sentence_match
 from search.encoder import Encoder
 from search.engine import Filters, LoadedIndex, make_retriever
 from search.index import Row
@@ -37,9 +37,9 @@ _SKIPPED_KINDS = {"foreword", "introduction", "scope", "reference", "bibliograph
 @dataclass(frozen=True)
 class Thresholds:
     related: float          # cosine at or above which two clauses are about the same subject
-    related_lexical: float  # or bigram overlap at or above which they are
+    related_lexical: float  # or piece-by-piece bigram overlap at or above which they are
     duplicate: float        # cosine for "says the same"
-    duplicate_lexical: float
+    duplicate_lexical: float  # and how completely the draft must restate the existing sentences
     conflict: float         # cosine needed before a difference counts as a conflict
 
     @classmethod
@@ -50,13 +50,15 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class PairFeatures:
-    similarity: float
-    lexical: float
+    similarity: float        # cosine of the e5 passage vectors
+    lexical: float           # how much of the draft the existing text says, piece by piece
+    restated: float          # how completely the draft restates the existing sentences it draws on
     reasons: tuple[Reason, ...]
 
 
 def pair_features(draft: str, existing: str, similarity: float) -> PairFeatures:
-    return PairFeatures(similarity, aligned_overlap(draft, existing), tuple(differences(draft, existing)))
+    return PairFeatures(similarity, aligned_overlap(draft, existing), sentence_match(draft, existing),
+                        tuple(differences(draft, existing)))
 
 
 def classify(f: PairFeatures, t: Thresholds) -> str | None:
@@ -66,7 +68,7 @@ def classify(f: PairFeatures, t: Thresholds) -> str | None:
         return None
     if f.reasons and f.similarity >= t.conflict:
         return "conflict"
-    if f.similarity >= t.duplicate and f.lexical >= t.duplicate_lexical:
+    if f.similarity >= t.duplicate and f.restated >= t.duplicate_lexical:
         return "duplicate"
     return "overlap"
 

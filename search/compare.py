@@ -57,6 +57,19 @@ def aligned_overlap(draft: str, existing: str) -> float:
     return sum(max(overlap(p.text, o.text) for o in theirs) for p in mine) / len(mine)
 
 
+def sentence_match(draft: str, existing: str, min_share: float = 0.5) -> float:
+    """Jaccard overlap of the draft with the existing sentences it draws on (those sharing at
+    least `min_share` of their bigrams with it): near 1 when the draft restates them whole, lower
+    when it restates only part or adds content, 0 when no sentence is shared."""
+    mine = bigrams(draft)
+    used: set[str] = set()
+    for sentence in re.findall(r"[^。；;！？!?\n]+", existing):
+        grams = bigrams(sentence)
+        if grams and len(grams & mine) / len(grams) >= min_share:
+            used |= grams
+    return len(mine & used) / len(mine | used) if used else 0.0
+
+
 def containment(a: str, b: str) -> float:
     """Bigram overlap relative to the shorter text."""
     x, y = bigrams(a), bigrams(b)

@@ -63,7 +63,7 @@ THRESHOLDS = Thresholds(related=0.9, related_lexical=0.6, duplicate=0.97, duplic
     (0.91, 0.4, (Reason("quantity", "30日", "60日"),), "overlap"),   # too far apart to be the same rule
 ])
 def test_classify(similarity, lexical, reasons, label):
-    assert classify(PairFeatures(similarity, lexical, reasons), THRESHOLDS) == label
+    assert classify(PairFeatures(similarity, lexical, lexical, reasons), THRESHOLDS) == label
 
 
 @pytest.mark.parametrize("text", [
