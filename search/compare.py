@@ -153,6 +153,21 @@ def bodies(text: str) -> set[str]:
     return {m.group().lstrip("由向经报在对将按依其并和与及或") for m in _BODY.finditer(text)}
 
 
+_FUNCTION = ("民政", "公安", "卫生", "财政", "人力资源", "市场监督", "住房", "自然资源", "退役军人", "教育", "司法",
+             "共青团", "残疾人联合会", "登记管理机关", "业务主管单位", "村民委员会", "居民委员会", "街道办事处",
+             "殡仪", "养老机构", "救助")
+_LEVEL = re.compile(r"国务院|省|设区的市|市|县|乡|镇|区")
+
+
+def body_key(body: str) -> str:
+    """What a body is, for comparison: its function (民政, 公安 ...) or, for a government, its level."""
+    function = next((f for f in _FUNCTION if f in body.replace("人民政府", "")), None)  # 人民政府 holds 民政
+    if function:
+        return function
+    level = _LEVEL.search(body)
+    return f"{level.group() if level else ''}人民政府" if "人民政府" in body else body
+
+
 def body_conflicts(draft: str, existing: str) -> list[Reason]:
     """An aligned duty given to another body (由乡镇人民政府负责 against 由县级民政部门负责)."""
     theirs = pieces(existing)
@@ -164,7 +179,7 @@ def body_conflicts(draft: str, existing: str) -> list[Reason]:
         if other is None or score < 0.6:
             continue
         found = bodies(other.text)
-        if found and not (mine & found) and not any(a in b or b in a for a in mine for b in found):
+        if found and not ({body_key(b) for b in mine} & {body_key(b) for b in found}):
             return [Reason("body", "、".join(sorted(mine)), "、".join(sorted(found)))]
     return []
 
