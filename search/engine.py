@@ -74,6 +74,8 @@ class LoadedIndex:
         self.bm25_words = bm25s.BM25.load(str(directory / "bm25-words"), show_progress=False)
         self.bm25_chars = bm25s.BM25.load(str(directory / "bm25-chars"), show_progress=False)
         self.faiss = faiss.read_index(str(directory / "faiss.index"))
+        # one query at a time: OpenMP threads that spin between searches slow the ONNX encoder down
+        faiss.omp_set_num_threads(1)
         self.chunk_rows = np.load(directory / "chunk_rows.npy", allow_pickle=False)
         self.vectors = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode="r")
         self._masks: dict[Filters, np.ndarray | None] = {}
