@@ -122,6 +122,32 @@ def quantity_conflicts(draft: str, existing: str) -> list[Reason]:
     return reasons
 
 
+_PERIOD = re.compile(r"每(?:个)?(年|半年|季度|季|月|半月|周|星期|日|天)")
+_PERIOD_KEY = {"季": "季度", "星期": "周", "天": "日"}
+
+
+def period_conflicts(draft: str, existing: str) -> list[Reason]:
+    """A frequency in the same context with another period: 每年复核 against 每季度复核."""
+    theirs = [(m, _context_after(existing, m.end())) for m in _PERIOD.finditer(existing)]
+    reasons = []
+    for m in _PERIOD.finditer(draft):
+        after = _context_after(draft, m.end())
+        scored = [(containment(after, ctx), t) for t, ctx in theirs]
+        if not scored:
+            continue
+        score, best = max(scored, key=lambda st: st[0])
+        mine, other = (_PERIOD_KEY.get(x, x) for x in (m.group(1), best.group(1)))
+        if score >= 0.5 and mine != other:
+            reasons.append(Reason("quantity", m.group(), best.group()))
+    return reasons
+
+
+def _context_after(text: str, pos: int) -> str:
+    """The words after a frequency up to the end of its sub-clause (numbers removed): 复核."""
+    ends = [i for i in (text.find(ch, pos) for ch in "，,；;。\n") if i >= 0]
+    return _NUMBERS.sub("", text[pos : min(ends, default=len(text))][:16])
+
+
 def _context(text: str, pos: int) -> str:
     """The words of the sub-clause before a quantity (numbers removed), e.g. 原始基金不低于."""
     start = max(text.rfind(ch, 0, pos) for ch in "，,；;。\n") + 1
@@ -185,4 +211,5 @@ def body_conflicts(draft: str, existing: str) -> list[Reason]:
 
 
 def differences(draft: str, existing: str) -> list[Reason]:
-    return quantity_conflicts(draft, existing) + obligation_conflicts(draft, existing) + body_conflicts(draft, existing)
+    return (quantity_conflicts(draft, existing) + period_conflicts(draft, existing)
+            + obligation_conflicts(draft, existing) + body_conflicts(draft, existing))

@@ -78,3 +78,11 @@ def test_boilerplate(text):
 
 def test_a_requirement_is_not_boilerplate():
     assert not is_boilerplate("养老机构应当在老年人入住后15日内完成能力评估。")
+
+
+def test_period_of_a_recurring_duty():
+    from search.compare import period_conflicts
+
+    assert period_conflicts("低保家庭每年复核1次", "低保家庭每半年复核一次") == [Reason("quantity", "每年", "每半年")]
+    assert period_conflicts("每月开展1次消防检查", "每月开展一次消防检查") == []
+    assert period_conflicts("每年复核1次", "每季度开展一次培训") == []  # another duty
