@@ -125,6 +125,9 @@ _ANNEX_TYPE = re.compile(r"^[(（]\s*(规范性|资料性|提示的|标准的)(?
 _ANNEX_NUM = re.compile(r"^([A-Z](?:\.\d{1,3}){1,6})(?:\s+(.*)|([\u4e00-\u9fff].*)|$)")
 # "1.5 倍", "10 mm": a decimal or a measure at a line start, not a clause number
 _UNIT_START = re.compile(r"^(?:[%‰℃°倍]|(?:m|cm|mm|km|kg|g|min|h|s|kPa|MPa|dB|lx|m2|m²)(?![A-Za-z]))")
+# "5.2 的规定", "4.1～4.3": a number in running text; "3  高  立即整改": a table row
+_REFERENCE_START = re.compile(r"^(?:的|中的|中规定|条|款|所述|所列|和|或|及|至|～|~|、|\)|给出|列出|之)")
+_TABLE_ROW = re.compile(r"\t|\S{2,} {2,}\S{2,}")   # columns, not a spaced-out heading such as 范  围
 _SPECIAL = {"前言": "foreword", "引言": "introduction", "参考文献": "bibliography", "索引": "index"}
 _ANNEX_TYPES = {"规范性": "normative", "标准的": "normative", "资料性": "informative", "提示的": "informative"}
 _PAGE_REF = re.compile(r"[\s.…·]*(?:[0-9]+|[IVX]+|[Ⅰ-Ⅻ]+)?[\s.…·]*$")
@@ -247,7 +250,7 @@ class _Standard:
         if annex:
             parts = (annex,) + parts
         rest = line.s[rest_at:].strip()
-        if rest and _UNIT_START.match(rest):
+        if rest and (_UNIT_START.match(rest) or _REFERENCE_START.match(rest) or _TABLE_ROW.search(rest)):
             return False
         parent = parts[:-1]
         if parent and self.path[: len(parent)] != parent:

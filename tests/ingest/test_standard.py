@@ -115,3 +115,15 @@ def test_pdf_like_cover_with_issuers_on_several_lines(tmp_path):
     assert [c.number for c in doc.clauses] == ["前言", "1", "2", "3", "3.1", "4", "4.1", "4.1.1"]
     assert [r.number for r in doc.references if r.normative] == ["GB/T 7408-2005", "ISO 4"]
     assert doc.terms[0].english == "bibliographic references"
+
+
+def test_numbers_in_running_text_and_table_rows_open_no_clause(tmp_path):
+    text = ("GB/T 9971—2020\n示例规范\n1 范围\n本文件规定了示例要求。\n2 规范性引用文件\n本文件没有规范性引用文件。\n"
+            "3 术语和定义\n本文件没有需要界定的术语和定义。\n4 要求\n4.1 一般要求\n4.1.1 应按下列规定执行：\n"
+            "4.2 的规定同样适用于临时设施。\n表1 等级\n5  高风险  立即整改\n4.2 人员\n4.2.1 人员应持证上岗。\n"
+            "5 检查\n5.1 每年检查一次。\n")
+    path = tmp_path / "std.txt"
+    path.write_text(text, encoding="utf-8")
+    doc = load_documents(path)[0]
+    assert [c.number for c in doc.clauses] == ["1", "2", "3", "4", "4.1", "4.1.1", "4.2", "4.2.1", "5", "5.1"]
+    assert "4.2 的规定同样适用于临时设施。" in doc.clauses[5].text
