@@ -1,6 +1,7 @@
 """The FastAPI application: the API routers, the SPARQL endpoint, the web pages, /healthz."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -59,9 +60,11 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = await run_in_threadpool(_start, settings, encoder)
         app.state.stdkg = state
+        watcher = asyncio.create_task(state.watch(settings.index_poll_seconds))
         try:
             yield
         finally:
+            watcher.cancel()
             state.close()
 
     app = FastAPI(title="stdkg", description=DESCRIPTION, version="0.1.0", lifespan=lifespan, docs_url=None)

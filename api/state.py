@@ -72,6 +72,23 @@ class AppState:
         except IndexMissing:
             self.snapshot = None
 
+    def index_changed(self) -> bool:
+        """Did another process (a CLI ingest) switch in a new index since we loaded ours?"""
+        try:
+            directory = self.data.index.current_dir()
+        except IndexMissing:
+            return False
+        return self.snapshot is None or self.snapshot.index.dir != directory
+
+    async def watch(self, every: float = 2.0) -> None:
+        """Pick up an index rebuilt outside the service (writes through the API reload on their own)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(every)
+            if not self.write_lock.locked() and await loop.run_in_executor(self.searches, self.index_changed):
+                async with self.write_lock:
+                    await loop.run_in_executor(self.writer, self.reload)
+
     def current(self) -> Snapshot:
         snap = self.snapshot
         if snap is None:

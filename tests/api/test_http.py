@@ -401,3 +401,25 @@ def test_check_runs_the_real_checker_on_the_loaded_index(client):
     for finding in (f for c in result["clauses"] for f in c["findings"]):
         assert {"kind", "clause_id", "doc_id", "doc_number", "doc_title", "clause_number", "text", "path",
                 "similarity", "reasons"} <= set(finding)
+
+
+def test_service_picks_up_an_index_rebuilt_by_the_cli(tmp_path, corpus_dir):
+    """`stdkg ingest` in another process switches in a new index; the running service follows within seconds."""
+    import time
+
+    from api.pipeline import DataDir, ingest
+
+    data = DataDir(tmp_path / "watched")
+    taxonomy = corpus_dir / "framework" / "domains.ttl"
+    ingest([str(corpus_dir / "samples" / "MZT_9901-2023_养老机构服务质量基本规范.md")], data, taxonomy,
+           encoder=lambda: FakeEncoder())
+    with make_client(data.root, index_poll_seconds=0.2) as client:
+        assert client.get("/healthz").json()["documents"] == 1
+        assert client.get("/api/search", params={"q": "殡仪", "mode": "keyword", "domain": "殡葬"}).json()["hits"] == []
+        ingest([str(corpus_dir / "samples" / "MZT_9903-2020_殡仪服务规范.pdf")], data, taxonomy,
+               encoder=lambda: FakeEncoder())
+        deadline = time.time() + 10
+        while time.time() < deadline and client.get("/healthz").json()["clauses"] < 100:
+            time.sleep(0.2)
+        hits = client.get("/api/search", params={"q": "殡仪", "mode": "keyword", "domain": "殡葬"}).json()["hits"]
+        assert hits and hits[0]["doc_id"] == "MZ-T-9903-2020"
