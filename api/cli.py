@@ -202,14 +202,17 @@ def cmd_covers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_report(target: Path, page: str) -> None:
+    target.write_text(page, encoding="utf-8")
+    print(f"report written to {target}")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from api.checking import check_html, run_check
 
     result = run_check(_data(args), get_encoder(get_settings()), Path(args.draft), args.draft, args.status)
     if args.format == "html":
-        target = Path(args.output or Path(args.draft).with_suffix(".check.html").name)
-        target.write_text(check_html(result), encoding="utf-8")
-        print(f"report written to {target}")
+        _write_report(Path(args.output or Path(args.draft).with_suffix(".check.html").name), check_html(result))
     elif args.json:
         _print_json(result)
     else:
@@ -228,9 +231,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
     result = run_gaps(_data(args), get_settings(), args.domain)
     if args.format == "html":
-        target = Path(args.output or "gaps.html")
-        target.write_text(gaps_html(result), encoding="utf-8")
-        print(f"report written to {target}")
+        _write_report(Path(args.output or "gaps.html"), gaps_html(result))
     elif args.json:
         _print_json(result)
     else:

@@ -26,7 +26,7 @@ def child(backend: str) -> dict[str, object]:
     from api.pipeline import DataDir, ingest
     from api.settings import Settings
     from search.engine import make_retriever
-    from stard_eval import STARD, evaluate, load_qrels
+    from statute_eval import STARD, evaluate, load_qrels
 
     settings = Settings(model_backend=backend)
     encoder = get_encoder(settings)

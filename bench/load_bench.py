@@ -2,7 +2,7 @@
 subprocess on loopback; this process sends the 515 dev queries at 1, 4 and 16 concurrent
 clients (bounded in count and time per level) and reports requests/s, p50/p95 latency and errors.
 
-    python bench/load_bench.py --data /tmp/stard-onnx         # reuse a data dir (built by stard_eval.py)
+    python bench/load_bench.py --data /tmp/stard-onnx         # reuse a data dir (built by statute_eval.py)
     python bench/load_bench.py                                # builds /tmp/stdkg-load-stard (several minutes)
 """
 from __future__ import annotations

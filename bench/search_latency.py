@@ -2,7 +2,7 @@
 and hybrid search beside the bare baselines (bm25s scoring alone, faiss top-100 alone,
 query encoding alone), plus index load time. Medians and p95 over the 515 dev queries.
 
-    python bench/search_latency.py --data /tmp/stdkg-stard   # a data dir built by stard_eval.py
+    python bench/search_latency.py --data /tmp/stdkg-stard   # a data dir built by statute_eval.py
 """
 from __future__ import annotations
 

@@ -175,7 +175,7 @@ class SemanticRetriever:
         return _hits(self.index, s, k, {"semantic": s})
 
 
-# Measured on STARD dev (bench/stard_eval.py): min-max convex fusion of character BM25 and
+# Measured on STARD dev (bench/statute_eval.py): min-max convex fusion of character BM25 and
 # e5 beat RRF (nDCG@10 0.499 against 0.489); jieba words add little there but help exact terms.
 DEFAULT_FUSION = "convex"
 DEFAULT_WEIGHTS = (0.0, 0.4, 0.6)   # words, chars, semantic (tuned on STARD dev and bench/data)

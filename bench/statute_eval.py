@@ -2,7 +2,7 @@
 Recall@100 and MRR@10 for keyword, semantic and hybrid search, through the real pipeline
 (ingest corpus.jsonl, build graph and index, search each query).
 
-    python bench/stard_eval.py [--data /tmp/stard-data] [--modes hybrid,keyword,semantic]
+    python bench/statute_eval.py [--data /tmp/stard-data] [--modes hybrid,keyword,semantic]
 
 The data directory is kept, so a second run only searches (ingest skips unchanged files).
 """
