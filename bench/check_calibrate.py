@@ -59,7 +59,7 @@ def fit(features, gold, start):  # type: ignore[no-untyped-def]
         for name, grid in grids.items():
             for value in grid:
                 trial = replace(best, **{name: round(float(value), 4)})
-                score = macro_f1(gold, [classify(f, trial) or "none" for f in features])
+                score = macro_f1(gold, [(classify(f, trial) if f else None) or "none" for f in features])
                 if score > best_score + 1e-9:
                     best, best_score = trial, score
     return best, best_score
@@ -70,7 +70,7 @@ def main() -> None:
     from api.pipeline import DataDir, ingest
     from api.settings import get_settings
     from ingest.document import load_documents
-    from search.check import DraftChecker, Thresholds, classify, pair_features
+    from search.check import DraftChecker, Thresholds, classify, is_boilerplate, pair_features
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="/tmp/stdkg-check")
@@ -92,17 +92,21 @@ def main() -> None:
         if key not in where:
             raise SystemExit(f"{pair['pair_id']}: {key} is not in the index")
         row = where[key]
-        features.append(pair_features(draft, index.rows[row].match_text, index.similarity(vec, row)))
+        existing = index.rows[row].match_text
+        if is_boilerplate(draft) or is_boilerplate(existing):
+            features.append(None)  # the checker never reports boilerplate (search.check.judge)
+        else:
+            features.append(pair_features(draft, existing, index.similarity(vec, row)))
         gold.append(pair["label"])
         split.append(pair["split"])
     for label in LABELS:
-        sims = [f.similarity for f, g in zip(features, gold) if g == label]
+        sims = [f.similarity for f, g in zip(features, gold) if g == label and f is not None]
         print(f"{label:9} n={len(sims):3} cosine median {np.median(sims):.4f} (min {min(sims):.4f})")
     tune = [i for i, s in enumerate(split) if s == "tune"]
     test = [i for i, s in enumerate(split) if s == "test"]
     start = Thresholds(0.9, 0.6, 0.97, 0.7, 0.9)
     thresholds, tune_f1 = fit([features[i] for i in tune], [gold[i] for i in tune], start)
-    predicted = [classify(features[i], thresholds) or "none" for i in test]
+    predicted = [(classify(features[i], thresholds) if features[i] else None) or "none" for i in test]
     gold_test = [gold[i] for i in test]
     report = prf(gold_test, predicted)
     test_f1 = macro_f1(gold_test, predicted)

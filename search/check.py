@@ -77,6 +77,14 @@ def is_boilerplate(text: str, kind: str = "requirement") -> bool:
     return kind in _SKIPPED_KINDS or bool(_BOILERPLATE.search(text.strip()))
 
 
+def judge(draft: str, existing: str, similarity: float, t: Thresholds) -> tuple[str | None, PairFeatures | None]:
+    """The verdict on one pair, as the checker gives it: boilerplate on either side is never a finding."""
+    if is_boilerplate(draft) or is_boilerplate(existing):
+        return None, None
+    features = pair_features(draft, existing, similarity)
+    return classify(features, t), features
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: str
@@ -109,17 +117,15 @@ class DraftChecker:
 
     def check_text(self, text: str, filters: Filters | None = None) -> list[Finding]:
         draft = matching_form(text)
-        hits = [h for h in self.retriever.search(draft, self.candidates, filters or Filters())
-                if not is_boilerplate(h.row.match_text)]
+        hits = self.retriever.search(draft, self.candidates, filters or Filters())
         if not hits:
             return []
         mine = self.encoder.passages([draft])[0]
         findings = []
         for hit in hits:
             similarity = self.index.similarity(mine, hit.row_index)
-            features = pair_features(draft, hit.row.match_text, similarity)
-            kind = classify(features, self.thresholds)
-            if kind:
+            kind, features = judge(draft, hit.row.match_text, similarity, self.thresholds)
+            if kind and features:
                 findings.append(Finding(kind, hit.row, similarity, features.reasons if kind == "conflict" else ()))
         findings.sort(key=lambda f: (KINDS.index(f.kind), -f.similarity))
         return findings[: self.max_findings]
