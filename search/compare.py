@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from ingest.obligation import modal_markers
 from ingest.quantities import Quantity, find_quantities
 
-# Units that measure the same thing; a 日 limit and a 天 limit are comparable.
-_UNIT_KIND = {"天": "日", "自然日": "日", "个自然日": "日", "工作日": "个工作日", "岁": "周岁",
+# Units that measure the same thing; a 日 limit, a 天 limit and a 工作日 limit are all deadlines in days
+# (15个工作日 against 30日 is a conflicting deadline for a drafter, whatever the calendar).
+_UNIT_KIND = {"天": "日", "自然日": "日", "个自然日": "日", "工作日": "日", "个工作日": "日", "岁": "周岁",
               "h": "小时", "min": "分钟", "m": "米", "m2": "平方米", "m²": "平方米", "名": "人", "人次": "人"}
 _BODY = re.compile(
     r"(?:国务院|县级以上地方|县级以上|设区的市级?|省级|市级|县级|乡级|乡镇|区|本级|上级|地方各级|各级|"
