@@ -41,7 +41,7 @@ def build_graph(documents: list[Document], taxonomy: Taxonomy, stamp: str) -> tu
     for doc in documents:
         domains = assign(doc, taxonomy)
         _add_document(graph, doc, rel, domains, activity)
-        name = lambda i: rel._docs[i].number or i  # noqa: E731  number where there is one, else the id
+        name = lambda i: rel.docs[i].number or i  # noqa: E731  number where there is one, else the id
         facts[doc.id] = DocumentFacts(
             rel.status[doc.id],
             tuple(name(i) for i in rel.replaces.get(doc.id, []))
@@ -53,7 +53,7 @@ def build_graph(documents: list[Document], taxonomy: Taxonomy, stamp: str) -> tu
 
 
 def _ingested(number: str, doc: Document, rel: Relations) -> bool:
-    return any(rel._docs[r].number and (rel._docs[r].number == number or undated(rel._docs[r].number) == number)
+    return any(rel.docs[r].number and (rel.docs[r].number == number or undated(rel.docs[r].number) == number)
                for r in rel.replaces.get(doc.id, []))
 
 

@@ -49,7 +49,7 @@ class Relations:
     editions: dict[str, list[str]] = field(default_factory=dict)   # work key -> doc ids, oldest first
     _by_number: dict[str, str] = field(default_factory=dict)
     _current_of_work: dict[str, str] = field(default_factory=dict)
-    _docs: dict[str, Document] = field(default_factory=dict)
+    docs: dict[str, Document] = field(default_factory=dict)       # id -> document
 
     def resolve(self, ref: Reference) -> str | None:
         """The ingested document a reference points to (an undated one: the current edition)."""
@@ -62,7 +62,7 @@ class Relations:
         return None
 
     def in_force_on(self, doc_id: str, date: str) -> bool:
-        doc = self._docs[doc_id]
+        doc = self.docs[doc_id]
         start = doc.effective or doc.issued
         if start and start > date:
             return False
@@ -72,7 +72,7 @@ class Relations:
 
 def derive(documents: list[Document]) -> Relations:
     rel = Relations()
-    rel._docs = {d.id: d for d in documents}
+    rel.docs = {d.id: d for d in documents}
     rel._by_number = {d.number: d.id for d in documents if d.number}
     works: dict[str, list[Document]] = defaultdict(list)
     for doc in documents:
@@ -94,7 +94,7 @@ def derive(documents: list[Document]) -> Relations:
     for doc in documents:
         replacers = rel.replaced_by.get(doc.id, [])
         rel.status[doc.id] = "superseded" if replacers else "current"
-        starts = [rel._docs[r].effective or rel._docs[r].issued for r in replacers]
+        starts = [rel.docs[r].effective or rel.docs[r].issued for r in replacers]
         rel.no_longer_in_force[doc.id] = min((s for s in starts if s), default=None) if replacers else None
     return rel
 
