@@ -108,10 +108,8 @@ def _outdated(doc: Document, rel: Any, documents: list[Document]) -> list[dict[s
             if not any(d.number and undated(d.number) == undated(ref.number) for d in documents):
                 out.append({"from": _name(doc), "to": ref.number, "reason": "not in the corpus"})
         elif rel.status.get(target) == "superseded" and ref.dated:
-            newer = rel.replaced_by[target]
-            by_id = {d.id: d for d in documents}
             out.append({"from": _name(doc), "to": ref.number, "reason": "superseded by " +
-                        ", ".join(_name(by_id[n]) for n in newer)})
+                        ", ".join(_name(rel.docs[n]) for n in rel.replaced_by[target])})
     return out
 
 
