@@ -76,13 +76,14 @@ def _ingest_one(file: Path, shown: str, catalog: Catalog, summary: IngestSummary
         return
     key = str(file.resolve())
     try:
-        sha = sha256_of(read_bytes(file))
+        data = read_bytes(file)
+        sha = sha256_of(data)
         if catalog.source_sha(key) == sha:
             ids = catalog.source_documents(key)
             summary.unchanged.extend(ids)
             _count(summary, [catalog.get(i) for i in ids])
             return
-        docs = load_documents(file, shown)
+        docs = load_documents(file, shown, data)
     except IngestError as exc:
         summary.skipped.append(Skipped(shown, exc.reason))
         return

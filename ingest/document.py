@@ -20,13 +20,14 @@ from ingest.segment import Segment, segment
 _TERM_LINE = re.compile(r"^(.+?)\s+([A-Za-z][A-Za-z0-9 ,'()/;.\-]*)$")
 
 
-def load_documents(path: Path, display_path: str | None = None) -> list[Document]:
-    """All documents in one file (a .jsonl file may hold several). Raises IngestError."""
+def load_documents(path: Path, display_path: str | None = None, data: bytes | None = None) -> list[Document]:
+    """All documents in one file (a .jsonl file may hold several); `data` is its content when
+    the caller has read it already. Raises IngestError."""
     display = display_path or str(path)
     if path.suffix.lower() == ".jsonl":
-        rows, digest = read_jsonl(path)
+        rows, digest = read_jsonl(path, data)
         return documents_from_rows(rows, Source(display, digest, "jsonl", None), path.stem)
-    source = read_source(path)
+    source = read_source(path, data)
     return [document_from_text(source, display, path.stem)]
 
 
