@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ingest.normalise import matching_form
 from ingest.records import Clause, Document
-from search.compare import Reason, aligned_overlap, differences, sentence_match
+from search.compare import Reason, added_span, aligned_overlap, differences, sentence_match
 from search.encoder import Encoder
 from search.engine import Filters, LoadedIndex, make_retriever
 from search.index import Row
@@ -41,6 +43,11 @@ class Thresholds:
     duplicate: float        # cosine for "says the same"
     duplicate_lexical: float  # and how completely the draft must restate the existing sentences
     conflict: float         # cosine needed before a difference counts as a conflict
+    duplicate_added: int = 6  # longest addition (characters) a duplicate may make to what it restates
+    # A draft clause whose best match is neither close (novel_top) nor clearly ahead of the other
+    # candidates (novel_gap, over their median) states something new: its overlaps are dropped.
+    novel_top: float = 0.0
+    novel_gap: float = 0.0
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
@@ -54,35 +61,53 @@ class PairFeatures:
     lexical: float           # how much of the draft the existing text says, piece by piece
     restated: float          # how completely the draft restates the existing sentences it draws on
     reasons: tuple[Reason, ...]
+    added: int = 0           # longest run of draft characters the existing sentences do not say
 
 
 def pair_features(draft: str, existing: str, similarity: float) -> PairFeatures:
     return PairFeatures(similarity, aligned_overlap(draft, existing), sentence_match(draft, existing),
-                        tuple(differences(draft, existing)))
+                        tuple(differences(draft, existing)), added_span(draft, existing))
 
 
 def classify(f: PairFeatures, t: Thresholds) -> str | None:
     """conflict, duplicate, overlap or None for one (draft, existing) pair."""
-    related = f.similarity >= t.related or f.lexical >= t.related_lexical
-    if not related:
+    if not (f.similarity >= t.related or f.lexical >= t.related_lexical):
         return None
     if f.reasons and f.similarity >= t.conflict:
         return "conflict"
-    if f.similarity >= t.duplicate and f.restated >= t.duplicate_lexical:
+    if f.similarity >= t.duplicate and f.restated >= t.duplicate_lexical and f.added <= t.duplicate_added:
         return "duplicate"
     return "overlap"
 
 
+def substance(text: str) -> str:
+    """The text without its boilerplate sentences (purpose, scope, entry into force ...)."""
+    sentences = re.findall(r"[^。；;\n]+[。；;]?", text.strip())
+    return "".join(s for s in sentences if not _BOILERPLATE.search(s.strip())).strip()
+
+
 def is_boilerplate(text: str, kind: str = "requirement") -> bool:
-    return kind in _SKIPPED_KINDS or bool(_BOILERPLATE.search(text.strip()))
+    return kind in _SKIPPED_KINDS or not substance(text)
 
 
 def judge(draft: str, existing: str, similarity: float, t: Thresholds) -> tuple[str | None, PairFeatures | None]:
-    """The verdict on one pair, as the checker gives it: boilerplate on either side is never a finding."""
-    if is_boilerplate(draft) or is_boilerplate(existing):
+    """The verdict on one pair, as the checker gives it: boilerplate on either side is never a
+    finding, and an article that opens with its scope is judged on the rest."""
+    draft, existing = substance(draft), substance(existing)
+    if not draft or not existing:
         return None, None
     features = pair_features(draft, existing, similarity)
     return classify(features, t), features
+
+
+def is_novel(similarities: list[float], t: Thresholds) -> bool:
+    """Whether a draft clause's candidates are all alike and none close: the corpus shares its
+    vocabulary but not its subject (a new duty), so nothing it says overlaps an existing clause."""
+    if len(similarities) < 2:
+        return False
+    ranked = sorted(similarities, reverse=True)
+    gap = ranked[0] - float(np.median(ranked[1:]))
+    return ranked[0] < t.novel_top and gap < t.novel_gap
 
 
 @dataclass(frozen=True)
@@ -121,11 +146,12 @@ class DraftChecker:
         if not hits:
             return []
         mine = self.encoder.passages([draft])[0]
+        similarities = [self.index.similarity(mine, hit.row_index) for hit in hits]
+        novel = is_novel(similarities, self.thresholds)
         findings = []
-        for hit in hits:
-            similarity = self.index.similarity(mine, hit.row_index)
+        for hit, similarity in zip(hits, similarities):
             kind, features = judge(draft, hit.row.match_text, similarity, self.thresholds)
-            if kind and features:
+            if kind and features and not (novel and kind == "overlap"):
                 findings.append(Finding(kind, hit.row, similarity, features.reasons if kind == "conflict" else ()))
         findings.sort(key=lambda f: (KINDS.index(f.kind), -f.similarity))
         return findings[: self.max_findings]

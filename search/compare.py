@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from ingest.obligation import modal_markers
 from ingest.quantities import Quantity, find_quantities
@@ -18,9 +19,10 @@ from ingest.quantities import Quantity, find_quantities
 _UNIT_KIND = {"天": "日", "自然日": "日", "个自然日": "日", "工作日": "日", "个工作日": "日", "岁": "周岁",
               "h": "小时", "min": "分钟", "m": "米", "m2": "平方米", "m²": "平方米", "名": "人", "人次": "人"}
 _BODY = re.compile(
-    r"(?:国务院|县级以上地方|县级以上|设区的市级?|省级|市级|县级|乡级|乡镇|区|本级|上级|地方各级|各级|"
-    r"乡、民族乡、镇的)?(?:地方)?(?:各级)?人民政府(?:[\u4e00-\u9fff]{0,8}?(?:部门|机关))?"
-    r"|[\u4e00-\u9fff]{2,8}?(?:主管部门|管理部门|行政部门|民政部门|公安机关|登记机关|管理机关|办事处)"
+    r"(?:国务院|省、自治区、直辖市|县级以上地方|县级以上|设区的市级?|不设区的市、市辖区的|省级|市级|市\(州\)|县级|"
+    r"县\(市、区\)|乡\(镇\)|乡、民族乡、镇的|乡级|乡镇|区|本级|上级|地方各级|各级)?(?:地方)?(?:各级)?人民政府"
+    r"(?:[\u4e00-\u9fff]{0,8}?(?:部门|机关))?"
+    r"|(?:省级|市级|市\(州\)|县级|县级以上|乡镇)?(?:(?![由向报经在对将和与及或的是为])[\u4e00-\u9fff]){0,8}?(?:主管部门|管理部门|行政部门|民政部门|公安机关|登记机关|管理机关|办事处)"
     r"|村民委员会|居民委员会|业务主管单位|殡仪馆|殡仪服务机构|养老机构|评估机构|慈善组织|基金会|社会团体|"
     r"救助管理机构|救助站|共青团组织|工会|妇联|残疾人联合会|红十字会"
 )
@@ -71,6 +73,28 @@ def sentence_match(draft: str, existing: str, min_share: float = 0.5) -> float:
     return len(mine & used) / len(mine | used) if used else 0.0
 
 
+def added_span(draft: str, existing: str, min_share: float = 0.3) -> int:
+    """The longest run of the draft's characters that the existing sentences it draws on do not
+    say (aligned in order, rewordings of up to four characters forgiven): 0 for a restatement,
+    the length of the addition when the draft adds a duty, a list item or a condition."""
+    mine = bigrams(draft)
+    used = "".join(s for s in re.findall(r"[^。；;！？!?\n]+", existing)
+                   if (grams := bigrams(s)) and len(grams & mine) / len(grams) >= min_share)
+    a, b = _letters(draft), _letters(used)
+    if not b:
+        return len(a)
+    longest = 0
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal" or (op == "replace" and max(i2 - i1, j2 - j1) <= 4):
+            continue
+        longest = max(longest, i2 - i1)
+    return longest
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[\s\W_]+", "", text)
+
+
 def containment(a: str, b: str) -> float:
     """Bigram overlap relative to the shorter text."""
     x, y = bigrams(a), bigrams(b)
@@ -114,13 +138,25 @@ def quantity_conflicts(draft: str, existing: str) -> list[Reason]:
     for q in find_quantities(draft):
         context = _context(draft, q.start)
         same = [t for t in theirs if _kind(t) == _kind(q)]
-        scored = [(containment(context, _context(existing, t.start)), t) for t in same]
+        after = _context_after(draft, q.end)
+        scored = [(_quantity_alignment(context, after, existing, t), t) for t in same]
         if not scored:
             continue
-        score, best = max(scored, key=lambda st: (st[0], -abs(st[1].start - q.start)))
+        score, best = max(scored, key=lambda st: (round(st[0], 6), abs(st[1].value - q.value) < 1e-9,
+                                                   -abs(st[1].start - q.start)))
         if score >= ALIGN_MIN and abs(best.value - q.value) > 1e-9:
             reasons.append(Reason("quantity", q.text, best.text))
     return reasons
+
+
+def _quantity_alignment(before: str, after: str, existing: str, their: Quantity) -> float:
+    """How surely two quantities measure the same thing: the words before them (原始基金不低于) and,
+    where both go on, the words after them (内作出决定; 1次培训 is not 2次文化活动)."""
+    score = containment(before, _context(existing, their.start))
+    their_after = _context_after(existing, their.end)
+    if len(bigrams(after)) >= 2 and len(bigrams(their_after)) >= 2:
+        score = min(score, containment(after, their_after))
+    return score
 
 
 _PERIOD = re.compile(r"每(?:个)?(年|半年|季度|季|月|半月|周|星期|日|天)")
@@ -136,8 +172,9 @@ def period_conflicts(draft: str, existing: str) -> list[Reason]:
         scored = [(containment(after, ctx), t) for t, ctx in theirs]
         if not scored:
             continue
-        score, best = max(scored, key=lambda st: st[0])
-        mine, other = (_PERIOD_KEY.get(x, x) for x in (m.group(1), best.group(1)))
+        mine = _PERIOD_KEY.get(m.group(1), m.group(1))
+        score, best = max(scored, key=lambda st: (round(st[0], 6), _PERIOD_KEY.get(st[1].group(1), st[1].group(1)) == mine))
+        other = _PERIOD_KEY.get(best.group(1), best.group(1))
         if score >= 0.5 and mine != other:
             reasons.append(Reason("quantity", m.group(), best.group()))
     return reasons
@@ -150,49 +187,110 @@ def _context_after(text: str, pos: int) -> str:
 
 
 def _context(text: str, pos: int) -> str:
-    """The words of the sub-clause before a quantity (numbers removed), e.g. 原始基金不低于."""
+    """The words of the sub-clause before a quantity (numbers removed), e.g. 原始基金不低于; a
+    sub-clause of a few characters (是指年满) takes in the one before it (本法所称老年人,是指年满)."""
     start = max(text.rfind(ch, 0, pos) for ch in "，,；;。\n") + 1
+    if pos - start < 6 and start > 0 and text[start - 1] in "，,":
+        start = max(text.rfind(ch, 0, start - 1) for ch in "，,；;。\n") + 1
     return _NUMBERS.sub("", text[max(start, pos - 24) : pos]) or text[max(0, pos - 8) : pos]
+
+
+# 不得少于/不得超过 state a bound on a quantity, not a prohibition of the action; 可以并处罚款,
+# 应当责令改正 are an authority's sanctions, not the regulated party's duty.
+_BOUND = re.compile(r"^(?:少于|低于|超过|高于|多于|大于|小于|短于|长于|晚于|早于|并处|处以|处|责令|依法给予|给予|予以|没收|吊销)")
+
+
+def _flip_needs(force: str, other: str) -> float | None:
+    """How closely two actions must match before their modal verbs count as a conflict: a permission
+    against a prohibition is a conflict on loosely matching actions (可以收取食宿费 against 不得收取费用),
+    应 against 可 on matching ones, 应 against 宜 only on the same action; None when the forces agree."""
+    if force == other:
+        return None
+    if _FORCE[force] * _FORCE[other] < 0:
+        return 0.25
+    return 0.5 if abs(_FORCE[force] - _FORCE[other]) >= 2 else 0.75
 
 
 def obligation_conflicts(draft: str, existing: str) -> list[Reason]:
     """A modal verb whose aligned counterpart acts on the same thing with another force:
     应 against 可, 可以收取 against 不得收取, 鼓励 against 应当."""
-    theirs = [(p, modal_markers(p.text)) for p in pieces(existing)]
-    theirs = [(p, m) for p, m in theirs if m]
-    for piece in pieces(draft):
-        for marker, force, pos in modal_markers(piece.text):
-            action = piece.text[pos + len(marker) :]
-            best: tuple[float, str, str] | None = None
-            for other, markers in theirs:
-                for o_marker, o_force, o_pos in markers:
-                    score = containment(action, other.text[o_pos + len(o_marker) :])
-                    if best is None or score > best[0]:
-                        best = (score, o_marker, o_force)
-            if best is None or best[0] < 0.5 or best[2] == force:
+    theirs = _modal_actions(existing)
+    for marker, force, action, actor in _modal_actions(draft):
+        best: tuple[float, str, str] | None = None
+        for o_marker, o_force, o_action, o_actor in theirs:
+            if not _same_actor(actor, o_actor):
                 continue
-            if _FORCE[force] * _FORCE[best[2]] < 0 or abs(_FORCE[force] - _FORCE[best[2]]) >= 2:
-                return [Reason("obligation", marker, best[1])]
+            score = containment(action, o_action)
+            if best is None or score > best[0]:
+                best = (score, o_marker, o_force)
+        if best is None:
+            continue
+        needed = _flip_needs(force, best[2])
+        if needed is not None and best[0] >= needed:
+            return [Reason("obligation", marker, best[1])]
     return []
 
 
+def _modal_actions(text: str) -> list[tuple[str, str, str, str]]:
+    """(marker, force, the action it governs, who acts) for each modal verb of each piece that is not
+    a quantity bound or a sanction; an action of fewer than two bigrams is too short to compare. A
+    piece that names no party (也可以自行开展) acts for the party named earlier in its sentence."""
+    out = []
+    actor = ""
+    for piece in pieces(text):
+        if piece.start == 0 or text[piece.start - 1] not in "，,":
+            actor = ""
+        for marker, force, pos in modal_markers(piece.text):
+            action = piece.text[pos + len(marker) :]
+            named = piece.text[:pos]
+            if len(bigrams(named)) >= 1:
+                actor = named
+            if not _BOUND.match(action) and len(bigrams(action)) >= 2:
+                out.append((marker, force, action, actor))
+    return out
+
+
+def _same_actor(a: str, b: str) -> bool:
+    """Whether two modal verbs bind the same party: 志愿服务组织应当 and 志愿者可以 do not. A piece
+    that names no party (its subject is in an earlier piece) matches any."""
+    x, y = bigrams(a), bigrams(b)
+    return not x or not y or len(x & y) / max(len(x), len(y)) >= 0.5
+
+
 def bodies(text: str) -> set[str]:
-    return {m.group().lstrip("由向经报在对将按依其并和与及或") for m in _BODY.finditer(text)}
+    return {_strip_lead(m.group()) for m in _BODY.finditer(text)}
+
+
+def _strip_lead(body: str) -> str:
+    """The body without the words the pattern may have taken in before it (可以向, 由, 报 ...)."""
+    body = re.sub(r"^.*(?:应当|应|须|凭|由|向|经|报|会同|或者|或|者|和|及|与|对|在|将|按照|根据|依照)(?=.)", "", body)
+    return re.sub(r"^(?:[并其]|不得|可以)+", "", body)
 
 
 _FUNCTION = ("民政", "公安", "卫生", "财政", "人力资源", "市场监督", "住房", "自然资源", "退役军人", "教育", "司法",
-             "共青团", "残疾人联合会", "登记管理机关", "业务主管单位", "村民委员会", "居民委员会", "街道办事处",
-             "殡仪", "养老机构", "救助")
-_LEVEL = re.compile(r"国务院|省|设区的市|市|县|乡|镇|区")
+             "婚姻登记", "收养登记", "共青团", "残疾人联合会", "登记管理机关", "业务主管单位", "村民委员会", "居民委员会",
+             "街道办事处", "殡仪", "养老机构", "救助", "慈善组织", "基金会", "社会团体", "评估机构")
+# Government levels, longest first; 县级以上 names no single level.
+_LEVEL = re.compile(r"县级以上|国务院|省、自治区、直辖市|自治区|直辖市|省|不设区的市|市辖区|设区的市|市|州|县|乡|镇|区")
+_LEVEL_OF = {"国务院": "国", "省、自治区、直辖市": "省", "自治区": "省", "直辖市": "省", "省": "省", "设区的市": "市",
+             "市": "市", "州": "市", "不设区的市": "县", "市辖区": "县", "县": "县", "区": "县", "乡": "乡", "镇": "乡"}
 
 
-def body_key(body: str) -> str:
-    """What a body is, for comparison: its function (民政, 公安 ...) or, for a government, its level."""
-    function = next((f for f in _FUNCTION if f in body.replace("人民政府", "")), None)  # 人民政府 holds 民政
-    if function:
-        return function
+def body_key(body: str) -> tuple[str, str | None]:
+    """What a body is, for comparison: its function (民政, 公安 ... or 人民政府 for a government
+    itself) and its level (省, 市, 县, 乡) where the text names one."""
+    rest = body.replace("人民政府", "")  # 人民政府 holds 民政
+    function = next((f for f in _FUNCTION if f in rest), None)
+    if function is None:
+        function = "人民政府" if "人民政府" in body else body
     level = _LEVEL.search(body)
-    return f"{level.group() if level else ''}人民政府" if "人民政府" in body else body
+    return function, _LEVEL_OF.get(level.group()) if level else None
+
+
+def same_body(a: str, b: str) -> bool:
+    """Two names for one body: the same function at the same level (an unnamed level matches any)."""
+    (fa, la), (fb, lb) = body_key(a), body_key(b)
+    return fa == fb and (la is None or lb is None or la == lb)
 
 
 def body_conflicts(draft: str, existing: str) -> list[Reason]:
@@ -206,7 +304,7 @@ def body_conflicts(draft: str, existing: str) -> list[Reason]:
         if other is None or score < 0.6:
             continue
         found = bodies(other.text)
-        if found and not ({body_key(b) for b in mine} & {body_key(b) for b in found}):
+        if found and not any(same_body(a, b) for a in mine for b in found):
             return [Reason("body", "、".join(sorted(mine)), "、".join(sorted(found)))]
     return []
 

@@ -86,3 +86,82 @@ def test_period_of_a_recurring_duty():
     assert period_conflicts("低保家庭每年复核1次", "低保家庭每半年复核一次") == [Reason("quantity", "每年", "每半年")]
     assert period_conflicts("每月开展1次消防检查", "每月开展一次消防检查") == []
     assert period_conflicts("每年复核1次", "每季度开展一次培训") == []  # another duty
+
+
+def test_a_bound_or_a_sanction_is_not_an_obligation():
+    # 不得少于 bounds a number; 可以并处罚款 is the authority's sanction, not a permission to sell.
+    assert obligation_conflicts("成立社会团体,应当有50个以上的个人会员", "成立社会团体,会员总数不得少于50个") == []
+    assert obligation_conflicts("禁止制造、销售封建迷信的殡葬用品。",
+                                "制造、销售封建迷信殡葬用品的,由民政部门予以没收,可以并处制造、销售金额1倍以上3倍以下的罚款。") == []
+
+
+def test_modal_verbs_of_different_parties_are_not_compared():
+    draft = "志愿服务组织应当于每年第一季度向登记的民政部门报送上一年度志愿服务活动开展情况。"
+    existing = "志愿者可以参与志愿服务组织开展的志愿服务活动,也可以自行依法开展志愿服务活动。"
+    assert obligation_conflicts(draft, existing) == []  # the second 可以 is still the volunteer's
+
+
+def test_permission_against_prohibition_on_a_loosely_matching_action():
+    assert obligation_conflicts("救助站可以向有支付能力的受助人员收取食宿成本费用。",
+                                "救助站不得向受助人员、其亲属或者所在单位收取费用。") == [
+        Reason("obligation", "可以", "不得")]
+    # 应 against 宜 counts only on the same action
+    assert obligation_conflicts("床位数在100张以上的养老机构宜配备专职社会工作者。",
+                                "床位数在100张以上的养老机构应配备至少1名专职社会工作者。") == [
+        Reason("obligation", "宜", "应")]
+    assert obligation_conflicts("养老机构宜开展文化活动。", "养老机构应建立消防安全制度。") == []
+
+
+def test_body_of_the_same_function_at_another_level():
+    draft = "一级、二级养老机构的等级评定由市(州)民政部门组织实施。"
+    existing = "一级、二级由县级民政部门组织评定;三级由市(州)民政部门组织评定。"
+    assert body_conflicts(draft, existing) == [Reason("body", "养老机构、市(州)民政部门", "县级民政部门")]
+    # a level written two ways, or not written at all, is no conflict
+    assert body_conflicts("具体比例由省级人民政府确定", "具体比例由省、自治区、直辖市人民政府确定") == []
+    assert body_conflicts("由县级人民政府民政部门审批", "由民政部门审批") == []
+
+
+def test_the_counterpart_with_the_same_value_wins_a_tie():
+    from search.compare import period_conflicts
+
+    text = "收入来源相对稳定的,每年复核1次;收入来源不固定的,每半年复核1次。"
+    assert period_conflicts(text, text) == []
+    # the words after a number tell 1次培训 from 2次文化活动
+    assert quantity_conflicts("养老机构宜每月组织不少于1次智能技术使用培训。", "宜每周组织不少于2次文化娱乐或康复活动。") == []
+
+
+def test_a_short_lead_in_takes_the_sub_clause_before_it():
+    assert quantity_conflicts("本规范所称老年人,是指年满65周岁的人。", "本法所称老年人是指六十周岁以上的公民。") == [
+        Reason("quantity", "65周岁", "60周岁")]
+
+
+def test_added_span():
+    from search.compare import added_span
+
+    existing = "对有走失风险的老年人应采取防走失措施,外出应有人陪同。"
+    assert added_span("对有走失风险的老年人应采取防走失措施,外出应有人陪同,并建立外出登记制度。", existing) >= 8
+    assert added_span("卧床老年人应每隔2 h协助翻身1次。", "对卧床老年人应每2 h协助翻身1次。") <= 2
+
+
+def test_a_duplicate_adds_nothing_long():
+    t = Thresholds(related=0.9, related_lexical=0.6, duplicate=0.95, duplicate_lexical=0.5, conflict=0.92,
+                   duplicate_added=6)
+    assert classify(PairFeatures(0.97, 0.9, 0.8, (), 2), t) == "duplicate"
+    assert classify(PairFeatures(0.97, 0.9, 0.8, (), 12), t) == "overlap"
+
+
+def test_an_article_opening_with_its_scope_is_judged_on_the_rest():
+    from search.check import substance
+
+    text = "本条例适用于志愿服务活动。本条例所称志愿服务,是指志愿者自愿、无偿提供的公益服务。"
+    assert substance(text) == "本条例所称志愿服务,是指志愿者自愿、无偿提供的公益服务。"
+    assert is_boilerplate("本条例适用于志愿服务活动。本条例自2025年1月1日起施行。")
+
+
+def test_novel_clause():
+    from search.check import is_novel
+
+    t = Thresholds(0.9, 0.6, 0.97, 0.7, 0.92, novel_top=0.94, novel_gap=0.015)
+    assert is_novel([0.93, 0.925, 0.924, 0.92], t)        # all alike, none close
+    assert not is_novel([0.935, 0.90, 0.90, 0.89], t)     # one clearly ahead
+    assert not is_novel([0.96, 0.955, 0.95, 0.95], t)     # close matches
