@@ -139,7 +139,8 @@ def quantity_conflicts(draft: str, existing: str) -> list[Reason]:
         context = _context(draft, q.start)
         same = [t for t in theirs if _kind(t) == _kind(q)]
         after = _context_after(draft, q.end)
-        scored = [(_quantity_alignment(context, after, existing, t), t) for t in same]
+        extended = _context(draft, q.start, extend=True)
+        scored = [(_quantity_alignment(context, after, existing, t, extended), t) for t in same]
         if not scored:
             continue
         score, best = max(scored, key=lambda st: (round(st[0], 6), abs(st[1].value - q.value) < 1e-9,
@@ -149,13 +150,18 @@ def quantity_conflicts(draft: str, existing: str) -> list[Reason]:
     return reasons
 
 
-def _quantity_alignment(before: str, after: str, existing: str, their: Quantity) -> float:
-    """How surely two quantities measure the same thing: the words before them (原始基金不低于) and,
-    where both go on, the words after them (内作出决定; 1次培训 is not 2次文化活动)."""
+def _quantity_alignment(before: str, after: str, existing: str, their: Quantity, extended: str = "") -> float:
+    """How surely two quantities measure the same thing: the words before them (原始基金不低于, or
+    with the sub-clause before: 情节严重的,处 and 情节严重的,对有关个人处) and, where both go on, the
+    words after them (内作出决定; 1次培训 is not 2次文化活动)."""
     score = containment(before, _context(existing, their.start))
-    their_after = _context_after(existing, their.end)
-    if len(bigrams(after)) >= 2 and len(bigrams(their_after)) >= 2:
-        score = min(score, containment(after, their_after))
+    if extended:
+        score = max(score, containment(extended, _context(existing, their.start, extend=True)))
+    mine_goes_on, theirs_goes_on = len(bigrams(after)) >= 2, len(bigrams(_context_after(existing, their.end))) >= 2
+    if mine_goes_on and theirs_goes_on:
+        score = min(score, containment(after, _context_after(existing, their.end)))
+    elif mine_goes_on or theirs_goes_on:
+        score = min(score, 0.6)  # one goes on, the other does not: the words after cannot confirm it
     return score
 
 
@@ -186,11 +192,12 @@ def _context_after(text: str, pos: int) -> str:
     return _NUMBERS.sub("", text[pos : min(ends, default=len(text))][:16])
 
 
-def _context(text: str, pos: int) -> str:
+def _context(text: str, pos: int, extend: bool = False) -> str:
     """The words of the sub-clause before a quantity (numbers removed), e.g. 原始基金不低于; a
-    sub-clause of a few characters (是指年满) takes in the one before it (本法所称老年人,是指年满)."""
+    sub-clause of a few characters (是指年满), or any when `extend`, takes in the one before it
+    (本法所称老年人,是指年满; 情节严重的,处)."""
     start = max(text.rfind(ch, 0, pos) for ch in "，,；;。\n") + 1
-    if pos - start < 6 and start > 0 and text[start - 1] in "，,":
+    if (extend or pos - start < 6) and start > 0 and text[start - 1] in "，,":
         start = max(text.rfind(ch, 0, start - 1) for ch in "，,；;。\n") + 1
     return _NUMBERS.sub("", text[max(start, pos - 24) : pos]) or text[max(0, pos - 8) : pos]
 
@@ -261,6 +268,26 @@ def bodies(text: str) -> set[str]:
     return {_strip_lead(m.group()) for m in _BODY.finditer(text)}
 
 
+_ATTRIBUTIVE = re.compile(r"^[^，,；;。]{0,4}?(?:指定|规定|制定|确定|认定|发布|监\(印\)制|统一监制)的")
+_CHARGED = re.compile(r"^(?:负责|主管|审批|批准|决定|组织实施|组织评定|审核|确认|统一)")
+_CHARGING = re.compile(r"[由经向是为]")
+
+
+def responsible_bodies(text: str) -> set[str]:
+    """The bodies a text charges with a duty or names as the authority: 由/经/向X, 机关是X, X负责/
+    审批/决定 .... A body named only to qualify something else (在国务院民政部门指定的平台上) or
+    as the acting party of an ordinary duty (慈善组织应当) is not one."""
+    out = set()
+    for m in _BODY.finditer(text):
+        name = _strip_lead(m.group())
+        start = m.end() - len(name)
+        before = re.split(r"[，,；;。\n]", text[max(0, start - 6) : start])[-1]
+        after = text[m.end() :]
+        if (_CHARGING.search(before) or _CHARGED.match(after)) and not _ATTRIBUTIVE.match(after):
+            out.add(name)
+    return out
+
+
 def _strip_lead(body: str) -> str:
     """The body without the words the pattern may have taken in before it (可以向, 由, 报 ...)."""
     body = re.sub(r"^.*(?:应当|应|须|凭|由|向|经|报|会同|或者|或|者|和|及|与|对|在|将|按照|根据|依照)(?=.)", "", body)
@@ -271,7 +298,7 @@ _FUNCTION = ("民政", "公安", "卫生", "财政", "人力资源", "市场监�
              "婚姻登记", "收养登记", "共青团", "残疾人联合会", "登记管理机关", "业务主管单位", "村民委员会", "居民委员会",
              "街道办事处", "殡仪", "养老机构", "救助", "慈善组织", "基金会", "社会团体", "评估机构")
 # Government levels, longest first; 县级以上 names no single level.
-_LEVEL = re.compile(r"县级以上|国务院|省、自治区、直辖市|自治区|直辖市|省|不设区的市|市辖区|设区的市|市|州|县|乡|镇|区")
+_LEVEL = re.compile(r"县级以上|国务院|省、自治区、直辖市|自治区|直辖市|省|不设区的市|市辖区|设区的市|市(?!场)|州|县|乡|镇|区(?!域)")
 _LEVEL_OF = {"国务院": "国", "省、自治区、直辖市": "省", "自治区": "省", "直辖市": "省", "省": "省", "设区的市": "市",
              "市": "市", "州": "市", "不设区的市": "县", "市辖区": "县", "县": "县", "区": "县", "乡": "乡", "镇": "乡"}
 
@@ -289,24 +316,50 @@ def body_key(body: str) -> tuple[str, str | None]:
 
 def same_body(a: str, b: str) -> bool:
     """Two names for one body: the same function at the same level (an unnamed level matches any)."""
-    (fa, la), (fb, lb) = body_key(a), body_key(b)
-    return fa == fb and (la is None or lb is None or la == lb)
+    return _same_key(_keys({a}), _keys({b}))
+
+
+def _keys(names: set[str]) -> set[tuple[str, frozenset[str | None]]]:
+    """Each body's function and levels; a body named without a level (人民政府的民政部门 in 县级人民政府
+    和设区的市人民政府的民政部门) takes the levels of the bodies named beside it."""
+    keys = [body_key(n) for n in names]
+    named = frozenset(level for _, level in keys if level)
+    return {(function, frozenset([level]) if level else (named or frozenset([None]))) for function, level in keys}
+
+
+def _same_key(mine: set[tuple[str, frozenset[str | None]]], theirs: set[tuple[str, frozenset[str | None]]]) -> bool:
+    return any(fa == fb and (None in la or None in lb or bool(la & lb)) for fa, la in mine for fb, lb in theirs)
 
 
 def body_conflicts(draft: str, existing: str) -> list[Reason]:
-    """An aligned duty given to another body (由乡镇人民政府负责 against 由县级民政部门负责)."""
-    theirs = pieces(existing)
-    for piece in pieces(draft):
-        mine = bodies(piece.text)
+    """An aligned duty given to another body (由乡镇人民政府负责 against 由县级民政部门负责). Each piece is
+    aligned together with the piece before it in its sentence, which often names the matter
+    (建设骨灰堂,由省民政部门审批)."""
+    theirs = [p for p in _with_lead_in(existing) if responsible_bodies(p.text)]
+    for piece in _with_lead_in(draft):
+        mine = responsible_bodies(piece.text)
         if not mine:
             continue
         other, score = _align(piece.text, theirs, strip=_BODY)
         if other is None or score < 0.6:
             continue
-        found = bodies(other.text)
-        if found and not any(same_body(a, b) for a in mine for b in found):
+        found = responsible_bodies(other.text)
+        if found and not _same_key(_keys(mine), _keys(found)):
             return [Reason("body", "、".join(sorted(mine)), "、".join(sorted(found)))]
     return []
+
+
+def _with_lead_in(text: str) -> list[Piece]:
+    """The pieces of a text, each joined to the piece before it when a comma separates them; a
+    body named only in the lead-in is left to that piece's own turn."""
+    out: list[Piece] = []
+    previous: Piece | None = None
+    for piece in pieces(text):
+        joined = previous is not None and text[piece.start - 1] in "，,"
+        lead = _BODY.sub("", previous.text) if joined and previous else ""
+        out.append(Piece(lead + "，" + piece.text if lead else piece.text, piece.start))
+        previous = piece
+    return out
 
 
 def differences(draft: str, existing: str) -> list[Reason]:

@@ -115,7 +115,7 @@ def test_permission_against_prohibition_on_a_loosely_matching_action():
 def test_body_of_the_same_function_at_another_level():
     draft = "一级、二级养老机构的等级评定由市(州)民政部门组织实施。"
     existing = "一级、二级由县级民政部门组织评定;三级由市(州)民政部门组织评定。"
-    assert body_conflicts(draft, existing) == [Reason("body", "养老机构、市(州)民政部门", "县级民政部门")]
+    assert body_conflicts(draft, existing) == [Reason("body", "市(州)民政部门", "县级民政部门")]
     # a level written two ways, or not written at all, is no conflict
     assert body_conflicts("具体比例由省级人民政府确定", "具体比例由省、自治区、直辖市人民政府确定") == []
     assert body_conflicts("由县级人民政府民政部门审批", "由民政部门审批") == []
@@ -165,3 +165,30 @@ def test_novel_clause():
     assert is_novel([0.93, 0.925, 0.924, 0.92], t)        # all alike, none close
     assert not is_novel([0.935, 0.90, 0.90, 0.89], t)     # one clearly ahead
     assert not is_novel([0.96, 0.955, 0.95, 0.95], t)     # close matches
+
+
+def test_only_bodies_given_a_part_in_the_duty_are_compared():
+    from search.compare import responsible_bodies
+
+    assert responsible_bodies("应当在国务院民政部门指定的互联网公开募捐服务平台上进行") == set()
+    assert responsible_bodies("由县级人民政府民政部门审批") == {"县级人民政府民政部门"}
+    assert responsible_bodies("办理收养登记的机关是县级人民政府民政部门") == {"县级人民政府民政部门"}
+
+
+def test_the_matter_named_before_the_body_aligns_the_duty():
+    existing = ("建设殡仪馆、火葬场,由县级人民政府和设区的市、自治州人民政府的民政部门提出方案,报本级人民政府审批;"
+                "建设殡仪服务站、骨灰堂,由县级人民政府和设区的市、自治州人民政府的民政部门审批。")
+    reasons = body_conflicts("建设殡仪服务站、骨灰堂,由省人民政府民政部门审批。", existing)
+    assert [r.draft for r in reasons] == ["省人民政府民政部门"]
+    assert body_conflicts("建设殡仪服务站、骨灰堂,由县级人民政府民政部门审批。", existing) == []
+
+
+def test_quantities_of_the_same_sentence_are_told_apart():
+    # the sub-clause before (情节严重的) names what a short one (处) does not
+    assert quantity_conflicts("情节严重的,处一万元以上十万元以下罚款。",
+                              "情节严重的,对有关组织或者个人处二万元以上二十万元以下罚款。")[0].type == "quantity"
+    # every quantity of a restated rule has its same-valued counterpart
+    rule = "公开募捐周期超过六个月的,至少每三个月公开一次募捐情况;公开募捐活动结束后三个月内应当全面公开募捐情况。"
+    existing = ("公开募捐周期或者慈善项目实施周期超过六个月的,至少每三个月公开一次募捐或者项目实施情况,"
+                "公开募捐活动或者项目结束后三个月内应当全面公开相关情况。")
+    assert quantity_conflicts(rule, existing) == []
