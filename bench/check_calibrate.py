@@ -99,7 +99,8 @@ def clause_label(clause: DraftClause, t) -> str:  # type: ignore[no-untyped-def]
     if clause.skipped:
         return "none"
     novel = is_novel([s for s, _, _ in clause.candidates], t)
-    kinds = [k for _, f, _ in clause.candidates if f and (k := classify(f, t)) and not (novel and k == "overlap")]
+    kinds = [k for _, f, _ in clause.candidates
+             if f and (k := classify(f, t)) and not (novel and k == "overlap" and f.lexical < t.related_lexical)]
     return next((k for k in KINDS if k in kinds), "none")
 
 

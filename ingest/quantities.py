@@ -15,7 +15,7 @@ _UNITS = sorted(
     [
         "个工作日", "工作日", "个自然日", "自然日", "个月", "周岁", "小时", "分钟", "秒钟", "平方米", "立方米",
         "千米", "公里", "厘米", "毫米", "学时", "课时", "万人", "米", "万元", "亿元", "元", "日", "天", "周", "年", "岁", "人次",
-        "人", "名", "张", "床", "间", "次", "层", "户", "项", "家", "座", "辆", "台", "套", "处", "份",
+        "人", "名", "张", "床", "间", "次", "层", "户", "项", "家", "座", "辆", "台", "套", "处", "份", "个", "对",
         "%", "‰", "℃", "m²", "m2", "m³", "km", "cm", "mm", "m", "kg", "g", "h", "min", "lx", "dB", "倍",
     ],
     key=len,
@@ -29,6 +29,8 @@ _QTY = re.compile(
 )
 _PERCENT = re.compile(rf"百分之([{_CN_NUM}]+|\d+(?:\.\d+)?)")
 _RATIO = re.compile(r"(?<![\d.])(\d{1,3})\s*[:：∶]\s*(\d{1,3})(?![\d.])")
+# A day of the year without the year: 每年3月31日前, 次年六月三十日前 (a full date is masked before).
+_MONTH_DAY = re.compile(rf"(?<![\d{_CN_NUM}])(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*月\s*(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*[日号]")
 _TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}\s*(?:[-—~至到]\s*\d{1,2}\s*[:：]\s*\d{2})?")
 
 
@@ -63,6 +65,10 @@ def find_quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     for m in _RATIO.finditer(plain):
         out.append(Quantity(float(m.group(1)) / float(m.group(2) or 1), "ratio", f"{m.group(1)}:{m.group(2)}", m.start(), m.end()))
+    for m in _MONTH_DAY.finditer(plain):
+        month, day = _value(m.group(1)), _value(m.group(2))
+        if month and day and 1 <= month <= 12 and 1 <= day <= 31:
+            out.append(Quantity(month * 100 + day, "月日", f"{_fmt(month)}月{_fmt(day)}日", m.start(), m.end()))
     for m in _PERCENT.finditer(plain):
         v = _value(m.group(1))
         if v is not None:

@@ -256,9 +256,10 @@ class _Standard:
         if parent and self.path[: len(parent)] != parent:
             return False
         last = self.last_child.get(parent, 0)
-        if not (last < parts[-1] <= last + 2):
-            return False
         top = len(parts) == 1
+        # a chapter may skip numbers (a draft or an excerpt without 2 and 3); a sub-clause may skip one
+        if not (last < parts[-1] <= last + (9 if top else 2)):
+            return False
         if top:
             heading_text = rest or self._next_text(i)
             if not is_heading_like(heading_text, 40):

@@ -30,6 +30,7 @@ KINDS = ("conflict", "duplicate", "overlap")
 _BOILERPLATE = re.compile(
     r"^(为了?|为|根据).{0,120}(制定本|特制定|制定)(条例|办法|规定|细则|标准|文件|法)|"
     r"本(条例|办法|规定|细则|标准|文件|法|规范)(自.{0,20}起|适用于|规定了|由.{0,20}(负责)?解释)|"
+    r"适用本(条例|办法|规定|细则|标准|文件|规范)[。；;]?$|同时废止[。；;]?$|"
     r"自.{2,20}起(施行|实施)|下列术语和定义适用于本文件|本文件没有(需要界定的术语|规范性引用文件)|"
     r"^下列文件中的内容通过文中的规范性引用"
 )
@@ -45,7 +46,8 @@ class Thresholds:
     conflict: float         # cosine needed before a difference counts as a conflict
     duplicate_added: int = 6  # longest addition (characters) a duplicate may make to what it restates
     # A draft clause whose best match is neither close (novel_top) nor clearly ahead of the other
-    # candidates (novel_gap, over their median) states something new: its overlaps are dropped.
+    # candidates (novel_gap, over their median) states something new: its overlaps found by the
+    # cosine alone (not by the wording) are dropped.
     novel_top: float = 0.0
     novel_gap: float = 0.0
 
@@ -151,7 +153,7 @@ class DraftChecker:
         findings = []
         for hit, similarity in zip(hits, similarities):
             kind, features = judge(draft, hit.row.match_text, similarity, self.thresholds)
-            if kind and features and not (novel and kind == "overlap"):
+            if kind and features and not (novel and kind == "overlap" and features.lexical < self.thresholds.related_lexical):
                 findings.append(Finding(kind, hit.row, similarity, features.reasons if kind == "conflict" else ()))
         findings.sort(key=lambda f: (KINDS.index(f.kind), -f.similarity))
         return findings[: self.max_findings]

@@ -20,7 +20,8 @@ _UNIT_KIND = {"天": "日", "自然日": "日", "个自然日": "日", "工作�
               "h": "小时", "min": "分钟", "m": "米", "m2": "平方米", "m²": "平方米", "名": "人", "人次": "人"}
 _BODY = re.compile(
     r"(?:国务院|省、自治区、直辖市|县级以上地方|县级以上|设区的市级?|不设区的市、市辖区的|省级|市级|市\(州\)|县级|"
-    r"县\(市、区\)|乡\(镇\)|乡、民族乡、镇的|乡级|乡镇|区|本级|上级|地方各级|各级)?(?:地方)?(?:各级)?人民政府"
+    r"县\(市、区\)|乡\(镇\)|乡、民族乡、镇的|乡级|乡镇|自治州|直辖市|本级|上级|地方各级|各级|省|市|县|区|乡|镇)?"
+    r"(?:地方)?(?:各级)?人民政府"
     r"(?:[\u4e00-\u9fff]{0,8}?(?:部门|机关))?"
     r"|(?:省级|市级|市\(州\)|县级|县级以上|乡镇)?(?:(?![由向报经在对将和与及或的是为])[\u4e00-\u9fff]){0,8}?(?:主管部门|管理部门|行政部门|民政部门|公安机关|登记机关|管理机关|办事处)"
     r"|村民委员会|居民委员会|业务主管单位|殡仪馆|殡仪服务机构|养老机构|评估机构|慈善组织|基金会|社会团体|"
@@ -76,13 +77,24 @@ def sentence_match(draft: str, existing: str, min_share: float = 0.5) -> float:
 def added_span(draft: str, existing: str, min_share: float = 0.3) -> int:
     """The longest run of the draft's characters that the existing sentences it draws on do not
     say (aligned in order, rewordings of up to four characters forgiven): 0 for a restatement,
-    the length of the addition when the draft adds a duty, a list item or a condition."""
+    the length of the addition when the draft adds a duty, a list item or a condition. A draft
+    that says the same pieces in another order is also aligned in the existing text's order."""
     mine = bigrams(draft)
     used = "".join(s for s in re.findall(r"[^。；;！？!?\n]+", existing)
                    if (grams := bigrams(s)) and len(grams & mine) / len(grams) >= min_share)
-    a, b = _letters(draft), _letters(used)
+    b = _letters(used)
     if not b:
-        return len(a)
+        return len(_letters(draft))
+    in_order = _longest_unsaid(_letters(draft), b)
+    if in_order == 0:
+        return 0
+    theirs = pieces(used)
+    reordered = sorted(pieces(draft), key=lambda p: max(range(len(theirs)), default=0,
+                                                      key=lambda i: containment(p.text, theirs[i].text)))
+    return min(in_order, _longest_unsaid("".join(_letters(p.text) for p in reordered), b))
+
+
+def _longest_unsaid(a: str, b: str) -> int:
     longest = 0
     for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal" or (op == "replace" and max(i2 - i1, j2 - j1) <= 4):
@@ -113,14 +125,6 @@ def pieces(text: str) -> list[Piece]:
 
 def _without(text: str, pattern: re.Pattern[str]) -> str:
     return pattern.sub("", text)
-
-
-def _align(piece: str, others: list[Piece], strip: re.Pattern[str] | None = None) -> tuple[Piece | None, float]:
-    if not others:
-        return None, 0.0
-    key = (lambda t: _without(t, strip)) if strip else (lambda t: t)
-    best = max(others, key=lambda o: containment(key(piece), key(o.text)))
-    return best, containment(key(piece), key(best.text))
 
 
 def _kind(q: Quantity) -> str:
@@ -223,24 +227,25 @@ def obligation_conflicts(draft: str, existing: str) -> list[Reason]:
     应 against 可, 可以收取 against 不得收取, 鼓励 against 应当."""
     theirs = _modal_actions(existing)
     for marker, force, action, actor in _modal_actions(draft):
-        best: tuple[float, str, str] | None = None
+        best: tuple[float, bool, str, str] | None = None
         for o_marker, o_force, o_action, o_actor in theirs:
-            if not _same_actor(actor, o_actor):
+            if not _same_actor(actor, o_actor) or not _same_ending(action, o_action):
                 continue
-            score = containment(action, o_action)
-            if best is None or score > best[0]:
-                best = (score, o_marker, o_force)
+            # on a tie the counterpart with the same force wins: 不得更名 is also in the text
+            candidate = (round(containment(action, o_action), 6), o_force == force, o_marker, o_force)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
         if best is None:
             continue
-        needed = _flip_needs(force, best[2])
+        needed = _flip_needs(force, best[3])
         if needed is not None and best[0] >= needed:
-            return [Reason("obligation", marker, best[1])]
+            return [Reason("obligation", marker, best[2])]
     return []
 
 
 def _modal_actions(text: str) -> list[tuple[str, str, str, str]]:
     """(marker, force, the action it governs, who acts) for each modal verb of each piece that is not
-    a quantity bound or a sanction; an action of fewer than two bigrams is too short to compare. A
+    a quantity bound or a sanction (an action of a single character says nothing to compare). A
     piece that names no party (也可以自行开展) acts for the party named earlier in its sentence."""
     out = []
     actor = ""
@@ -252,9 +257,16 @@ def _modal_actions(text: str) -> list[tuple[str, str, str, str]]:
             named = piece.text[:pos]
             if len(bigrams(named)) >= 1:
                 actor = named
-            if not _BOUND.match(action) and len(bigrams(action)) >= 2:
+            if not _BOUND.match(action) and bigrams(action):
                 out.append((marker, force, action, actor))
     return out
+
+
+def _same_ending(a: str, b: str) -> bool:
+    """Whether two actions end alike, where Chinese puts the verb and its object: 可以更名 and 应当及时更名,
+    可以收取食宿费用 and 不得收取费用 do; 可以委托第三方评估 and 应当加强监督检查 do not."""
+    x, y = _letters(a), _letters(b)
+    return bool(bigrams(x[-4:]) & bigrams(y)) or bool(bigrams(y[-4:]) & bigrams(x))
 
 
 def _same_actor(a: str, b: str) -> bool:
@@ -303,28 +315,34 @@ _LEVEL_OF = {"国务院": "国", "省、自治区、直辖市": "省", "自治�
              "市": "市", "州": "市", "不设区的市": "县", "市辖区": "县", "县": "县", "区": "县", "乡": "乡", "镇": "乡"}
 
 
-def body_key(body: str) -> tuple[str, str | None]:
-    """What a body is, for comparison: its function (民政, 公安 ... or 人民政府 for a government
-    itself) and its level (省, 市, 县, 乡) where the text names one."""
+def body_key(body: str) -> tuple[str, frozenset[str]]:
+    """What a body is, for comparison: its function (民政, 公安, 地名行政主管部门 ... or 人民政府 for a
+    government itself) and the levels (省, 市, 县, 乡) its name gives; none for 县级以上 (any level)."""
     rest = body.replace("人民政府", "")  # 人民政府 holds 民政
     function = next((f for f in _FUNCTION if f in rest), None)
     if function is None:
-        function = "人民政府" if "人民政府" in body else body
-    level = _LEVEL.search(body)
-    return function, _LEVEL_OF.get(level.group()) if level else None
+        name = re.sub(r"县级以上|以上|地方|各级|本级|同级|上级|级|的|、", "", _LEVEL.sub("", rest))
+        department = re.search(r"[\u4e00-\u9fff]{2,10}(?:部门|机关|机构)$", name)
+        function = department.group() if department else ("人民政府" if "人民政府" in body else body)
+    if "以上" in body:
+        return function, frozenset()
+    return function, frozenset(_LEVEL_OF[m] for m in _LEVEL.findall(body) if m in _LEVEL_OF)
 
 
 def same_body(a: str, b: str) -> bool:
-    """Two names for one body: the same function at the same level (an unnamed level matches any)."""
+    """Two names for one body: the same function at a shared level (an unnamed level matches any)."""
     return _same_key(_keys({a}), _keys({b}))
 
 
 def _keys(names: set[str]) -> set[tuple[str, frozenset[str | None]]]:
-    """Each body's function and levels; a body named without a level (人民政府的民政部门 in 县级人民政府
-    和设区的市人民政府的民政部门) takes the levels of the bodies named beside it."""
-    keys = [body_key(n) for n in names]
-    named = frozenset(level for _, level in keys if level)
-    return {(function, frozenset([level]) if level else (named or frozenset([None]))) for function, level in keys}
+    """Each body's function and levels; a body named without a level, or as the department of
+    coordinated governments (人民政府的民政部门 in 县级人民政府和设区的市人民政府的民政部门), takes the
+    levels of the bodies named beside it."""
+    keys = [(body_key(n), "人民政府的" in n) for n in names]
+    named = frozenset(level for (_, levels), _ in keys for level in levels)
+    # 县级人民政府和自治州人民政府的民政部门: the department of every government named with it
+    return {(function, named if shared else (frozenset(levels) if levels else (named or frozenset([None]))))
+            for (function, levels), shared in keys}
 
 
 def _same_key(mine: set[tuple[str, frozenset[str | None]]], theirs: set[tuple[str, frozenset[str | None]]]) -> bool:
@@ -340,11 +358,13 @@ def body_conflicts(draft: str, existing: str) -> list[Reason]:
         mine = responsible_bodies(piece.text)
         if not mine:
             continue
-        other, score = _align(piece.text, theirs, strip=_BODY)
-        if other is None or score < 0.6:
-            continue
-        found = responsible_bodies(other.text)
-        if found and not _same_key(_keys(mine), _keys(found)):
+        key = _without(piece.text, _BODY)
+        aligned = sorted(((containment(key, _without(o.text, _BODY)), o) for o in theirs),
+                         key=lambda so: -so[0])
+        aligned = [o for score, o in aligned if score >= 0.6]
+        # another body only when no piece on the same matter names the draft's body
+        if aligned and not any(_same_key(_keys(mine), _keys(responsible_bodies(o.text))) for o in aligned):
+            found = responsible_bodies(aligned[0].text)
             return [Reason("body", "、".join(sorted(mine)), "、".join(sorted(found)))]
     return []
 

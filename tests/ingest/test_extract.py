@@ -75,3 +75,9 @@ def test_document_ids_are_readable_and_url_safe():
     assert document_id("GB/T 7714-2015", "x", None) == "GB-T-7714-2015"
     assert document_id(None, "中华人民共和国慈善法", "2023-12-29") == "中华人民共和国慈善法-2023-12-29"
     assert document_id(None, "上海市实施《村民委员会组织法》办法", None) == "上海市实施-村民委员会组织法-办法"
+
+
+def test_counts_and_days_of_the_year_are_quantities():
+    text = "窗口不宜少于3个，年登记量3000对以上，次年6月30日前归档，每年三月三十一日前报送；2022年4月20日发布"
+    assert [(q.text, q.unit) for q in find_quantities(text)] == [
+        ("3个", "个"), ("3000对", "对"), ("6月30日", "月日"), ("3月31日", "月日")]

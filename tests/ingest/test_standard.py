@@ -127,3 +127,13 @@ def test_numbers_in_running_text_and_table_rows_open_no_clause(tmp_path):
     doc = load_documents(path)[0]
     assert [c.number for c in doc.clauses] == ["1", "2", "3", "4", "4.1", "4.1.1", "4.2", "4.2.1", "5", "5.1"]
     assert "4.2 的规定同样适用于临时设施。" in doc.clauses[5].text
+
+
+def test_a_draft_that_skips_chapters_is_still_segmented(tmp_path):
+    # a draft (or an excerpt) often leaves out 2 规范性引用文件 and 3 术语和定义
+    text = ("示例服务规范（征求意见稿）\n1 范围\n本文件规定了示例服务要求。\n4 场所要求\n4.1 应设置咨询台。\n"
+            "4.2 应设置候登区。\n5 人员要求\n5.1 应配备不少于2名工作人员。\n")
+    path = tmp_path / "draft.txt"
+    path.write_text(text, encoding="utf-8")
+    doc = load_documents(path)[0]
+    assert [c.number for c in doc.clauses] == ["1", "4", "4.1", "4.2", "5", "5.1"]

@@ -192,3 +192,46 @@ def test_quantities_of_the_same_sentence_are_told_apart():
     existing = ("公开募捐周期或者慈善项目实施周期超过六个月的,至少每三个月公开一次募捐或者项目实施情况,"
                 "公开募捐活动或者项目结束后三个月内应当全面公开相关情况。")
     assert quantity_conflicts(rule, existing) == []
+
+
+def test_a_deadline_on_a_day_of_the_year():
+    assert quantity_conflicts("婚姻登记档案应在办理登记后的次年6月30日前整理归档。",
+                              "婚姻登记档案应在办理登记后的次年3月31日前整理归档。") == [
+        Reason("quantity", "6月30日", "3月31日")]
+
+
+def test_obligations_compare_the_verb_and_prefer_the_same_force():
+    existing = "因城乡建设等原因导致地名名实不符的，应当及时更名。具有重要历史文化价值的地名，一般不得更名。"
+    assert obligation_conflicts("因城乡建设等原因导致地名名实不符的，可以更名。", existing) == [
+        Reason("obligation", "可以", "应当")]
+    assert obligation_conflicts("具有重要历史文化价值的地名，一般不得更名。", existing) == []
+    # the same parties and matter, another verb: 委托评估 is no answer to 加强监督检查
+    assert obligation_conflicts("地名行政主管部门可以委托第三方机构对地名的命名、更名、使用情况进行评估。",
+                                "地名行政主管部门应当加强对地名的命名、更名、使用的监督检查。") == []
+
+
+def test_a_department_is_not_its_government():
+    from search.compare import same_body
+
+    assert not same_body("市人民政府地名行政主管部门", "市人民政府")
+    assert same_body("市人民政府地名行政主管部门", "县级以上地方人民政府地名行政主管部门")
+    assert body_conflicts("街路巷的命名、更名,由市人民政府地名行政主管部门批准。",
+                          "(五)街路巷的命名、更名,由直辖市、市、县人民政府批准;") != []
+
+
+def test_a_body_named_on_the_same_matter_elsewhere_in_the_article_is_no_conflict():
+    existing = ("县级以上人民政府或者由县级以上地方人民政府地名行政主管部门批准的地名,由同级人民政府地名行政主管部门"
+                "向社会公告;县级以上人民政府其他有关部门批准的地名,由该部门向社会公告。")
+    assert body_conflicts("县级以上地方人民政府地名行政主管部门批准的地名,由同级人民政府地名行政主管部门向社会公告。",
+                          existing) == []
+
+
+def test_a_restatement_in_another_order_adds_nothing():
+    from search.compare import added_span
+
+    assert added_span("离婚冷静期为30日,自婚姻登记机关收到离婚登记申请并向当事人发放回执之日起计算。",
+                      "婚姻登记机关收到离婚登记申请并向当事人发放回执后,进入为期30日的离婚冷静期。") <= 5
+
+
+def test_scope_stated_at_the_end_is_boilerplate():
+    assert is_boilerplate("本市行政区域内地名的命名、更名、使用及其相关管理活动，适用本办法。")
