@@ -3,7 +3,7 @@ bench/data/drafts/), writing search/check_thresholds.json.
 
 Tuning data: the pairs marked "tune" plus the (clause, labelled existing clause) pairs of the two
 tuning drafts; the pair thresholds are fitted on them (coordinate ascent on macro-F1), then the
-novelty rule (search.check.is_novel) on the tuning drafts' clause accuracy. Reported: precision,
+novelty rule and the conflict margin (search.check.kept) on the tuning drafts' clause accuracy. Reported: precision,
 recall and F1 per kind on the held-out "test" pairs, and clause accuracy on the held-out drafts
 (the checker itself, end to end), besides the figures on the tuning drafts.
 
@@ -94,26 +94,26 @@ class DraftClause:
 
 def clause_label(clause: DraftClause, t) -> str:  # type: ignore[no-untyped-def]
     """What the checker says of one draft clause (search.check.DraftChecker.check_text)."""
-    from search.check import KINDS, classify, is_novel
+    from search.check import KINDS, classify, kept
 
     if clause.skipped:
         return "none"
-    novel = is_novel([s for s, _, _ in clause.candidates], t)
-    kinds = [k for _, f, _ in clause.candidates
-             if f and (k := classify(f, t)) and not (novel and k == "overlap" and f.lexical < t.related_lexical)]
+    judged = [((classify(f, t) if f else None), f, s) for s, f, _ in clause.candidates]
+    kinds = [judged[i][0] for i in kept(judged, t)]
     return next((k for k in KINDS if k in kinds), "none")
 
 
-def fit_novelty(clauses: list[DraftClause], t):  # type: ignore[no-untyped-def]
-    """The novelty rule's two thresholds, maximising clause accuracy on the tuning drafts; on a tie,
-    the rule that drops the fewest findings."""
+def fit_clause_rules(clauses: list[DraftClause], t):  # type: ignore[no-untyped-def]
+    """The novelty rule's two thresholds and the conflict margin, maximising clause accuracy on the
+    tuning drafts; on a tie, the rules that drop the fewest findings."""
     best, best_right = t, sum(clause_label(c, t) == c.label for c in clauses)
-    for top in np.arange(0.92, 0.9601, 0.0025):
-        for gap in np.arange(0.0, 0.0401, 0.0025):
-            trial = replace(t, novel_top=round(float(top), 4), novel_gap=round(float(gap), 4))
-            right = sum(clause_label(c, trial) == c.label for c in clauses)
-            if right > best_right:
-                best, best_right = trial, right
+    for margin in (1.0, 0.05, 0.04, 0.03, 0.025, 0.02, 0.015, 0.01):
+        for top in np.arange(0.92, 0.9601, 0.0025):
+            for gap in np.arange(0.0, 0.0401, 0.0025):
+                trial = replace(t, novel_top=round(float(top), 4), novel_gap=round(float(gap), 4), conflict_margin=margin)
+                right = sum(clause_label(c, trial) == c.label for c in clauses)
+                if right > best_right:
+                    best, best_right = trial, right
     return best
 
 
@@ -180,7 +180,7 @@ def main() -> None:
 
     start = Thresholds(0.925, 0.5, 0.94, 0.5, 0.9, 8)
     thresholds, tune_f1 = fit_pairs(pairs["tune"] + draft_pairs, start)
-    thresholds = fit_novelty(tuning_clauses, thresholds)
+    thresholds = fit_clause_rules(tuning_clauses, thresholds)
     print(f"thresholds {asdict(thresholds)}")
     print(f"tuning: {len(pairs['tune'])} pairs + {len(draft_pairs)} clause pairs of {len(TUNING_DRAFTS)} drafts, "
           f"macro-F1 {tune_f1:.3f}")

@@ -444,18 +444,34 @@ class _Policy:
 
 # ---- plain text ---------------------------------------------------------------------------
 
+_LEADING_NUMBER = re.compile(
+    rf"^(?:(\d{{1,2}}(?:\.\d{{1,3}}){{0,5}})(?:[.、．)）]\s*|\s+)|[(（]([{CN}]{{1,3}})[)）]\s*|([{CN}]{{1,3}})、\s*)(?=\S)")
+
+
 class _Plain:
-    """No recognisable structure: one clause per paragraph (a draft pasted as paragraphs)."""
+    """No recognisable structure: one clause per paragraph (a draft pasted as paragraphs). When
+    every paragraph opens with its own number (1. / 4.1 / （一） / 一、), that number is the
+    clause's; otherwise paragraphs are counted."""
 
     def __init__(self, lines: list[Line]) -> None:
         self.lines = lines
 
     def run(self) -> _Builder:
         b = _Builder()
-        n = 0
-        for line in self.lines:
-            if not line.s:
-                continue
-            n += 1
-            b.open(str(n), str(n), None, "requirement", None, line, line.raw.strip())
+        paragraphs = [line for line in self.lines if line.s]
+        numbers = [_leading_number(line.s) for line in paragraphs]
+        own = all(numbers) and len({n for n, _ in numbers if n}) == len(numbers)  # type: ignore[misc]
+        for i, (line, found) in enumerate(zip(paragraphs, numbers), start=1):
+            number, at = found if own and found else (str(i), 0)
+            body = line.raw_from(at).strip() if at else line.raw.strip()
+            b.open(number, number, None, "requirement", None, line, body)
         return b
+
+
+def _leading_number(s: str) -> tuple[str, int] | None:
+    m = _LEADING_NUMBER.match(s)
+    if not m:
+        return None
+    if m.group(1):
+        return m.group(1), m.end()
+    return (f"({m.group(2)})" if m.group(2) else m.group(3)), m.end()

@@ -50,6 +50,9 @@ class Thresholds:
     # cosine alone (not by the wording) are dropped.
     novel_top: float = 0.0
     novel_gap: float = 0.0
+    # A conflict with a clause less similar by more than this than a clause the draft duplicates is
+    # about something else (the draft restates the closer rule): it is dropped.
+    conflict_margin: float = 1.0
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
@@ -112,6 +115,24 @@ def is_novel(similarities: list[float], t: Thresholds) -> bool:
     return ranked[0] < t.novel_top and gap < t.novel_gap
 
 
+def kept(judged: list[tuple[str | None, PairFeatures | None, float]], t: Thresholds) -> list[int]:
+    """Which of a draft clause's judged candidates (verdict, features, cosine) are reported: not the
+    overlaps of a novel clause that only the cosine found, nor a conflict with a clause well below
+    one the draft duplicates."""
+    novel = is_novel([s for _, _, s in judged], t)
+    duplicated = max((s for kind, _, s in judged if kind == "duplicate"), default=None)
+    out = []
+    for i, (kind, features, similarity) in enumerate(judged):
+        if not kind or features is None:
+            continue
+        if novel and kind == "overlap" and features.lexical < t.related_lexical:
+            continue
+        if kind == "conflict" and duplicated is not None and similarity < duplicated - t.conflict_margin:
+            continue
+        out.append(i)
+    return out
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: str
@@ -148,13 +169,14 @@ class DraftChecker:
         if not hits:
             return []
         mine = self.encoder.passages([draft])[0]
-        similarities = [self.index.similarity(mine, hit.row_index) for hit in hits]
-        novel = is_novel(similarities, self.thresholds)
+        judged = []
+        for hit in hits:
+            similarity = self.index.similarity(mine, hit.row_index)
+            judged.append((*judge(draft, hit.row.match_text, similarity, self.thresholds), similarity))
         findings = []
-        for hit, similarity in zip(hits, similarities):
-            kind, features = judge(draft, hit.row.match_text, similarity, self.thresholds)
-            if kind and features and not (novel and kind == "overlap" and features.lexical < self.thresholds.related_lexical):
-                findings.append(Finding(kind, hit.row, similarity, features.reasons if kind == "conflict" else ()))
+        for i in kept(judged, self.thresholds):
+            kind, features, similarity = judged[i]
+            findings.append(Finding(kind, hits[i].row, similarity, features.reasons if kind == "conflict" else ()))
         findings.sort(key=lambda f: (KINDS.index(f.kind), -f.similarity))
         return findings[: self.max_findings]
 

@@ -39,3 +39,19 @@ def test_matching_form_is_simplified_with_mainland_phrasing(doc):
     assert "視窗" in goal.text
     assert "民政窗口单位普遍实行服务标准化" in goal.match_text
     assert "程序化" in doc.clauses[1].match_text
+
+
+@pytest.mark.parametrize("lines, numbers, first", [
+    (["4.1 养老机构应设置无障碍通道。", "4.2 应配备专职社会工作者。", "5.3 护理员配比不低于1:5。"], ["4.1", "4.2", "5.3"],
+     "养老机构应设置无障碍通道。"),
+    (["（一）养老机构应设置无障碍通道。", "（二）应配备专职社会工作者。"], ["(一)", "(二)"], "养老机构应设置无障碍通道。"),
+    (["养老机构应设置无障碍通道。", "应配备专职社会工作者。"], ["1", "2"], "养老机构应设置无障碍通道。"),
+    # not every paragraph is numbered: paragraphs are counted and keep their text whole
+    (["1. 养老机构应设置无障碍通道。", "应配备专职社会工作者。"], ["1", "2"], "1. 养老机构应设置无障碍通道。"),
+])
+def test_plain_paragraphs_keep_their_own_numbers(tmp_path, lines, numbers, first):
+    path = tmp_path / "clauses.txt"
+    path.write_text("\n\n".join(lines), encoding="utf-8")
+    doc = load_documents(path)[0]
+    assert [c.number for c in doc.clauses] == numbers
+    assert doc.clauses[0].text == first
