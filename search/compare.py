@@ -154,16 +154,27 @@ def quantity_conflicts(draft: str, existing: str) -> list[Reason]:
     return reasons
 
 
+# Words every time limit or bound shares (应当自…之日起, 不少于): they say nothing about which one it is.
+_GENERIC = frozenset({"应当", "当自", "之日", "日起", "应在", "不少", "少于", "不得", "得超", "超过", "不超", "不低",
+                      "低于", "不高", "高于", "至少", "以上", "以下", "以内"})
+
+
+def _telling(a: str, b: str) -> float:
+    """Containment of two contexts on their telling bigrams (the generic ones left out)."""
+    x, y = bigrams(a) - _GENERIC, bigrams(b) - _GENERIC
+    return len(x & y) / min(len(x), len(y)) if x and y else containment(a, b)
+
+
 def _quantity_alignment(before: str, after: str, existing: str, their: Quantity, extended: str = "") -> float:
     """How surely two quantities measure the same thing: the words before them (原始基金不低于, or
     with the sub-clause before: 情节严重的,处 and 情节严重的,对有关个人处) and, where both go on, the
     words after them (内作出决定; 1次培训 is not 2次文化活动)."""
-    score = containment(before, _context(existing, their.start))
+    score = _telling(before, _context(existing, their.start))
     if extended:
-        score = max(score, containment(extended, _context(existing, their.start, extend=True)))
+        score = max(score, _telling(extended, _context(existing, their.start, extend=True)))
     mine_goes_on, theirs_goes_on = len(bigrams(after)) >= 2, len(bigrams(_context_after(existing, their.end))) >= 2
     if mine_goes_on and theirs_goes_on:
-        score = min(score, containment(after, _context_after(existing, their.end)))
+        score = min(score, _telling(after, _context_after(existing, their.end)))
     elif mine_goes_on or theirs_goes_on:
         score = min(score, 0.6)  # one goes on, the other does not: the words after cannot confirm it
     return score

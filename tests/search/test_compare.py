@@ -235,3 +235,10 @@ def test_a_restatement_in_another_order_adds_nothing():
 
 def test_scope_stated_at_the_end_is_boilerplate():
     assert is_boilerplate("本市行政区域内地名的命名、更名、使用及其相关管理活动，适用本办法。")
+
+
+def test_deadlines_of_different_steps_are_not_compared():
+    # 应当自…之日起…日内 is shared by every deadline; the event (审查同意 / 批准成立) tells them apart
+    assert quantity_conflicts("社会团体的登记事项需要变更的,应当自业务主管单位审查同意之日起30日内,向登记管理机关申请变更登记。",
+                              "依照法律规定,应当自批准成立之日起60日内向登记管理机关提交批准文件。") == []
+    assert quantity_conflicts("应当自受理之日起30日内作出决定", "应当自受理之日起六十日内作出决定") != []
