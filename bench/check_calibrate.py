@@ -59,12 +59,19 @@ def macro_f1(gold: list[str], pred: list[str]) -> float:
 class Pair:
     label: str
     features: object | None  # search.check.PairFeatures, None when either side is boilerplate
+    definition: bool = False  # the draft defines its own term: only a conflict is reported
+
+
+def verdict(features, t, definition: bool) -> str | None:  # type: ignore[no-untyped-def]
+    """search.check.judge's verdict from precomputed features."""
+    from search.check import classify
+
+    kind = classify(features, t) if features else None
+    return kind if kind == "conflict" or not definition else None
 
 
 def predict(pairs: list[Pair], t) -> list[str]:  # type: ignore[no-untyped-def]
-    from search.check import classify
-
-    return [(classify(p.features, t) if p.features else None) or "none" for p in pairs]
+    return [verdict(p.features, t, p.definition) or "none" for p in pairs]
 
 
 def fit_pairs(pairs: list[Pair], start):  # type: ignore[no-untyped-def]
@@ -88,17 +95,18 @@ class DraftClause:
     number: str
     label: str
     skipped: bool                       # boilerplate or too short: the checker reports nothing
+    definition: bool
     candidates: list[tuple[float, object | None, tuple[str, str]]]  # (similarity, features, (file, clause))
     gold: list[tuple[str, str]]
 
 
 def clause_label(clause: DraftClause, t) -> str:  # type: ignore[no-untyped-def]
     """What the checker says of one draft clause (search.check.DraftChecker.check_text)."""
-    from search.check import KINDS, classify, kept
+    from search.check import KINDS, kept
 
     if clause.skipped:
         return "none"
-    judged = [((classify(f, t) if f else None), f, s) for s, f, _ in clause.candidates]
+    judged = [(verdict(f, t, clause.definition), f, s) for s, f, _ in clause.candidates]
     kinds = [judged[i][0] for i in kept(judged, t)]
     return next((k for k in KINDS if k in kinds), "none")
 
@@ -123,7 +131,7 @@ def main() -> None:
     from api.settings import get_settings
     from ingest.document import load_documents
     from ingest.normalise import matching_form
-    from search.check import DraftChecker, Thresholds, _skip, judge
+    from search.check import DraftChecker, Thresholds, _skip, is_definition, judge
     from search.engine import Filters
 
     parser = argparse.ArgumentParser()
@@ -151,7 +159,8 @@ def main() -> None:
         if key not in where:
             raise SystemExit(f"{row['pair_id']}: {key} is not in the index")
         i = where[key]
-        pairs[row["split"]].append(Pair(row["label"], features(text, index.rows[i].match_text, index.similarity(vec, i))))
+        pairs[row["split"]].append(Pair(row["label"], features(text, index.rows[i].match_text, index.similarity(vec, i)),
+                                        is_definition(text)))
     for label in LABELS:
         sims = [p.features.similarity for p in pairs["tune"] + pairs["test"] if p.label == label and p.features]
         print(f"{label:9} n={len(sims):3} cosine median {np.median(sims):.4f} (min {min(sims):.4f})")
@@ -174,9 +183,9 @@ def main() -> None:
                                    (place_of(hit.row.path), hit.row.clause_number)))
             gold = [(e["file"], e["clause"]) for e in wanted[clause.number]["existing"]]
             clauses.append(DraftClause(labels["draft"], clause.number, wanted[clause.number]["label"], _skip(clause),
-                                       candidates, gold))
+                                       is_definition(text, clause.kind), candidates, gold))
     tuning_clauses = [c for c in clauses if c.draft in TUNING_DRAFTS]
-    draft_pairs = [Pair(c.label, f) for c in tuning_clauses for _, f, key in c.candidates if key in c.gold]
+    draft_pairs = [Pair(c.label, f, c.definition) for c in tuning_clauses for _, f, key in c.candidates if key in c.gold]
 
     start = Thresholds(0.925, 0.5, 0.94, 0.5, 0.9, 8)
     thresholds, tune_f1 = fit_pairs(pairs["tune"] + draft_pairs, start)

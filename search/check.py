@@ -95,14 +95,28 @@ def is_boilerplate(text: str, kind: str = "requirement") -> bool:
     return kind in _SKIPPED_KINDS or not substance(text)
 
 
-def judge(draft: str, existing: str, similarity: float, t: Thresholds) -> tuple[str | None, PairFeatures | None]:
+# A definition the draft gives of its own terms: 本办法所称社会团体，是指… / 社会团体，是指…
+_DEFINITION = re.compile(r"^(?:本(?:条例|办法|规定|细则|标准|文件|法|规范|意见)所称[^。；;]{1,30}?(?:是指|系指|指|包括)"
+                         r"|[^，,。；;应须可得责]{1,12}[，,]?(?:是指|系指))")
+
+
+def is_definition(text: str, kind: str = "requirement") -> bool:
+    return kind == "term" or bool(_DEFINITION.match(text.strip()))
+
+
+def judge(draft: str, existing: str, similarity: float, t: Thresholds,
+          definition: bool | None = None) -> tuple[str | None, PairFeatures | None]:
     """The verdict on one pair, as the checker gives it: boilerplate on either side is never a
-    finding, and an article that opens with its scope is judged on the rest."""
+    finding, and an article that opens with its scope is judged on the rest. A definition of the
+    draft's own terms is boilerplate too, unless it sets another number (60 against 65 周岁)."""
+    if definition is None:
+        definition = is_definition(draft)
     draft, existing = substance(draft), substance(existing)
     if not draft or not existing:
         return None, None
     features = pair_features(draft, existing, similarity)
-    return classify(features, t), features
+    kind = classify(features, t)
+    return (kind if kind == "conflict" or not definition else None), features
 
 
 def is_novel(similarities: list[float], t: Thresholds) -> bool:
@@ -163,8 +177,9 @@ class DraftChecker:
         self.candidates = candidates
         self.max_findings = max_findings
 
-    def check_text(self, text: str, filters: Filters | None = None) -> list[Finding]:
+    def check_text(self, text: str, filters: Filters | None = None, kind: str = "requirement") -> list[Finding]:
         draft = matching_form(text)
+        definition = is_definition(draft, kind)
         hits = self.retriever.search(draft, self.candidates, filters or Filters())
         if not hits:
             return []
@@ -172,7 +187,7 @@ class DraftChecker:
         judged = []
         for hit in hits:
             similarity = self.index.similarity(mine, hit.row_index)
-            judged.append((*judge(draft, hit.row.match_text, similarity, self.thresholds), similarity))
+            judged.append((*judge(draft, hit.row.match_text, similarity, self.thresholds, definition), similarity))
         findings = []
         for i in kept(judged, self.thresholds):
             kind, features, similarity = judged[i]
@@ -187,7 +202,7 @@ class DraftChecker:
                 continue
             check = ClauseCheck(clause.number, clause.text)
             if not _skip(clause):
-                check.findings = self.check_text(clause.text, filters)
+                check.findings = self.check_text(clause.text, filters, clause.kind)
             out.append(check)
         return out
 

@@ -242,3 +242,15 @@ def test_deadlines_of_different_steps_are_not_compared():
     assert quantity_conflicts("社会团体的登记事项需要变更的,应当自业务主管单位审查同意之日起30日内,向登记管理机关申请变更登记。",
                               "依照法律规定,应当自批准成立之日起60日内向登记管理机关提交批准文件。") == []
     assert quantity_conflicts("应当自受理之日起30日内作出决定", "应当自受理之日起六十日内作出决定") != []
+
+
+def test_a_definition_of_the_drafts_own_term_is_boilerplate_unless_it_conflicts():
+    from search.check import is_definition, judge
+
+    t = Thresholds(related=0.9, related_lexical=0.5, duplicate=0.94, duplicate_lexical=0.4, conflict=0.85)
+    same = "本条例所称志愿服务，是指志愿者自愿、无偿向社会提供的公益服务。"
+    assert is_definition(same) and is_definition("本办法所称慈善募捐，包括公开募捐和定向募捐。")
+    assert is_definition("依法办理登记的组织。", kind="term")
+    assert not is_definition("养老机构应当设置无障碍通道，是指出入口。")
+    assert judge("本办法所称志愿服务，是指志愿者自愿、无偿向社会提供的公益服务。", same, 0.98, t)[0] is None
+    assert judge("本文件所称老年人是指年满60周岁的人。", "本法所称老年人是指六十五周岁以上的公民。", 0.95, t)[0] == "conflict"
