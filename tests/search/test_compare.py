@@ -254,3 +254,12 @@ def test_a_definition_of_the_drafts_own_term_is_boilerplate_unless_it_conflicts(
     assert not is_definition("养老机构应当设置无障碍通道，是指出入口。")
     assert judge("本办法所称志愿服务，是指志愿者自愿、无偿向社会提供的公益服务。", same, 0.98, t)[0] is None
     assert judge("本文件所称老年人是指年满60周岁的人。", "本法所称老年人是指六十五周岁以上的公民。", 0.95, t)[0] == "conflict"
+
+
+@pytest.mark.parametrize("text", [
+    "法律、法规另有规定的，从其规定。",
+    "省人民政府民政部门可以根据本办法制定实施细则。",
+    "本市行政区域内殡葬设施的管理，适用本办法。",
+])
+def test_more_boilerplate(text):
+    assert is_boilerplate(text)
