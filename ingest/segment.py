@@ -445,12 +445,13 @@ class _Policy:
 # ---- plain text ---------------------------------------------------------------------------
 
 _LEADING_NUMBER = re.compile(
-    rf"^(?:(\d{{1,2}}(?:\.\d{{1,3}}){{0,5}})(?:[.、．)）]\s*|\s+)|[(（]([{CN}]{{1,3}})[)）]\s*|([{CN}]{{1,3}})、\s*)(?=\S)")
+    rf"^(?:(\d{{1,2}}(?:\.\d{{1,3}}){{0,5}})(?:[.、．)）]\s*|\s+)|[(（]([{CN}]{{1,3}})[)）]\s*|([{CN}]{{1,3}})、\s*"
+    rf"|(第[{CN}]{{1,5}}条)\s*)(?=\S)")
 
 
 class _Plain:
     """No recognisable structure: one clause per paragraph (a draft pasted as paragraphs). When
-    every paragraph opens with its own number (1. / 4.1 / （一） / 一、), that number is the
+    every paragraph opens with its own number (1. / 4.1 / （一） / 一、 / a lone 第十条), that number is the
     clause's; otherwise paragraphs are counted."""
 
     def __init__(self, lines: list[Line]) -> None:
@@ -472,6 +473,6 @@ def _leading_number(s: str) -> tuple[str, int] | None:
     m = _LEADING_NUMBER.match(s)
     if not m:
         return None
-    if m.group(1):
-        return m.group(1), m.end()
+    if m.group(1) or m.group(4):
+        return m.group(1) or m.group(4), m.end()
     return (f"({m.group(2)})" if m.group(2) else m.group(3)), m.end()

@@ -46,6 +46,7 @@ def test_matching_form_is_simplified_with_mainland_phrasing(doc):
      "养老机构应设置无障碍通道。"),
     (["（一）养老机构应设置无障碍通道。", "（二）应配备专职社会工作者。"], ["(一)", "(二)"], "养老机构应设置无障碍通道。"),
     (["养老机构应设置无障碍通道。", "应配备专职社会工作者。"], ["1", "2"], "养老机构应设置无障碍通道。"),
+    (["第十条 养老机构应设置无障碍通道。"], ["第十条"], "养老机构应设置无障碍通道。"),  # a lone article
     # not every paragraph is numbered: paragraphs are counted and keep their text whole
     (["1. 养老机构应设置无障碍通道。", "应配备专职社会工作者。"], ["1", "2"], "1. 养老机构应设置无障碍通道。"),
 ])
