@@ -18,7 +18,8 @@ import numpy as np
 
 from ingest.normalise import matching_form
 from ingest.records import Clause, Document
-from search.compare import Reason, added_span, aligned_overlap, differences, sentence_match
+from search.alignment import added_span, aligned_overlap, sentence_match
+from search.compare import Reason, differences
 from search.encoder import Encoder
 from search.engine import Filters, LoadedIndex, make_retriever
 from search.index import Row
