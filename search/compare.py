@@ -132,11 +132,14 @@ _BOUND = re.compile(r"^(?:少于|低于|超过|高于|多于|大于|小于|短�
 def _flip_needs(force: str, other: str) -> float | None:
     """How closely two actions must match before their modal verbs count as a conflict: a permission
     against a prohibition is a conflict on loosely matching actions (可以收取食宿费 against 不得收取费用),
-    应 against 可 on matching ones, 应 against 宜 only on the same action; None when the forces agree."""
+    应 against 可 on matching ones, 应 against 不得 on closer ones (应当提供劳动保护 is no answer to
+    不得歧视残疾人), 应 against 宜 only on the same action; None when the forces agree."""
     if force == other:
         return None
-    if _FORCE[force] * _FORCE[other] < 0:
+    if {force, other} == {"may", "shall-not"}:
         return 0.25
+    if _FORCE[force] * _FORCE[other] < 0:
+        return 0.6
     return 0.5 if abs(_FORCE[force] - _FORCE[other]) >= 2 else 0.75
 
 
@@ -156,8 +159,14 @@ def obligation_conflicts(draft: str, existing: str) -> list[Reason]:
         if best is None:
             continue
         needed = _flip_needs(force, best[3])
-        if needed is not None and best[0] >= needed:
-            return [Reason("obligation", marker, best[2])]
+        if needed is None or best[0] < needed:
+            continue
+        # the existing text also lays the draft's duty down with the draft's force (for another
+        # party's wording, or beside a prohibition of something else): no conflict
+        if any(o_force == force and _same_ending(action, o_action) and containment(action, o_action) >= 0.5
+               for _, o_force, o_action, _ in theirs):
+            continue
+        return [Reason("obligation", marker, best[2])]
     return []
 
 

@@ -253,3 +253,11 @@ def test_a_definition_of_the_drafts_own_term_is_boilerplate_unless_it_conflicts(
 ])
 def test_more_boilerplate(text):
     assert is_boilerplate(text)
+
+
+def test_a_duty_beside_a_prohibition_of_something_else_is_no_conflict():
+    existing = ("在职工的招用、晋级、劳动报酬等方面，不得歧视残疾人。"
+                "残疾职工所在单位应当根据残疾职工的特点，提供适当的劳动条件和劳动保护。")
+    assert obligation_conflicts("用人单位应当为残疾人职工提供适合其身体状况的劳动条件和劳动保护。", existing) == []
+    # the existing text lays the same duty down with the same force: 不得 on another action does not count
+    assert obligation_conflicts("任何单位不得擅自设置地名标志。", "任何单位和个人不得擅自设置、拆除地名标志；应当保护地名标志。") == []
