@@ -62,16 +62,10 @@ class Pair:
     definition: bool = False  # the draft defines its own term: only a conflict is reported
 
 
-def verdict(features, t, definition: bool) -> str | None:  # type: ignore[no-untyped-def]
-    """search.check.judge's verdict from precomputed features."""
-    from search.check import classify
-
-    kind = classify(features, t) if features else None
-    return kind if kind == "conflict" or not definition else None
-
-
 def predict(pairs: list[Pair], t) -> list[str]:  # type: ignore[no-untyped-def]
-    return [verdict(p.features, t, p.definition) or "none" for p in pairs]
+    from search.check import verdict
+
+    return [(verdict(p.features, t, p.definition) if p.features else None) or "none" for p in pairs]
 
 
 def fit_pairs(pairs: list[Pair], start):  # type: ignore[no-untyped-def]
@@ -102,11 +96,11 @@ class DraftClause:
 
 def clause_label(clause: DraftClause, t) -> str:  # type: ignore[no-untyped-def]
     """What the checker says of one draft clause (search.check.DraftChecker.check_text)."""
-    from search.check import KINDS, kept
+    from search.check import KINDS, kept, verdict
 
     if clause.skipped:
         return "none"
-    judged = [(verdict(f, t, clause.definition), f, s) for s, f, _ in clause.candidates]
+    judged = [((verdict(f, t, clause.definition) if f else None), f, s) for s, f, _ in clause.candidates]
     kinds = [judged[i][0] for i in kept(judged, t)]
     return next((k for k in KINDS if k in kinds), "none")
 

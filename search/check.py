@@ -118,8 +118,13 @@ def judge(draft: str, existing: str, similarity: float, t: Thresholds,
     if not draft or not existing:
         return None, None
     features = pair_features(draft, existing, similarity)
+    return verdict(features, t, definition), features
+
+
+def verdict(features: PairFeatures, t: Thresholds, definition: bool = False) -> str | None:
+    """The kind of finding a pair makes; a definition of the draft's own term makes only a conflict."""
     kind = classify(features, t)
-    return (kind if kind == "conflict" or not definition else None), features
+    return kind if kind == "conflict" or not definition else None
 
 
 def is_novel(similarities: list[float], t: Thresholds) -> bool:

@@ -106,9 +106,7 @@ def test_pdf_like_cover_with_issuers_on_several_lines(tmp_path):
             "1　范围\n本标准规定了示例规则。\n2　规范性引用文件\nGB/T 7408—2005　数据元和交换格式\n"
             "ISO 4　Information and documentation\n3　术语和定义\n3.1\n文后参考文献　bibliographic references\n"
             "为撰写论著而引用的文献。\n4　著录项目\n4.1　专著\n4.1.1　著录项目\n主要责任者\n")
-    path = tmp_path / "cover.txt"
-    path.write_text(text, encoding="utf-8")
-    doc = load_documents(path)[0]
+    doc = _load(tmp_path / "cover.txt", text)
     assert (doc.number, doc.title) == ("GB/T 9970-2015", "信息与文献 示例著录规则")
     assert doc.issuer == "中华人民共和国国家质量监督检验检疫总局 中国国家标准化管理委员会"
     assert doc.replaces == ("GB/T 9970-2005",)
@@ -122,9 +120,7 @@ def test_numbers_in_running_text_and_table_rows_open_no_clause(tmp_path):
             "3 术语和定义\n本文件没有需要界定的术语和定义。\n4 要求\n4.1 一般要求\n4.1.1 应按下列规定执行：\n"
             "4.2 的规定同样适用于临时设施。\n表1 等级\n5  高风险  立即整改\n4.2 人员\n4.2.1 人员应持证上岗。\n"
             "5 检查\n5.1 每年检查一次。\n")
-    path = tmp_path / "std.txt"
-    path.write_text(text, encoding="utf-8")
-    doc = load_documents(path)[0]
+    doc = _load(tmp_path / "std.txt", text)
     assert [c.number for c in doc.clauses] == ["1", "2", "3", "4", "4.1", "4.1.1", "4.2", "4.2.1", "5", "5.1"]
     assert "4.2 的规定同样适用于临时设施。" in doc.clauses[5].text
 
@@ -133,7 +129,10 @@ def test_a_draft_that_skips_chapters_is_still_segmented(tmp_path):
     # a draft (or an excerpt) often leaves out 2 规范性引用文件 and 3 术语和定义
     text = ("示例服务规范（征求意见稿）\n1 范围\n本文件规定了示例服务要求。\n4 场所要求\n4.1 应设置咨询台。\n"
             "4.2 应设置候登区。\n5 人员要求\n5.1 应配备不少于2名工作人员。\n")
-    path = tmp_path / "draft.txt"
-    path.write_text(text, encoding="utf-8")
-    doc = load_documents(path)[0]
+    doc = _load(tmp_path / "draft.txt", text)
     assert [c.number for c in doc.clauses] == ["1", "4", "4.1", "4.2", "5", "5.1"]
+
+
+def _load(path: Path, text: str) -> Document:
+    path.write_text(text, encoding="utf-8")
+    return load_documents(path)[0]
