@@ -20,6 +20,7 @@ from kg.build import DocumentFacts
 from kg.sparql import QueryTimeout, SparqlError, run_query
 from kg.store import EXPORT_FORMATS, GraphMissing
 from search.engine import MODES, Filters, Retriever, covers, make_retriever
+from search.check.judge import JudgeMissing
 from search.index import IndexMismatch, IndexMissing
 
 
@@ -208,21 +209,17 @@ def _write_report(target: Path, page: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from api.checking import check_html, run_check
+    from api.checking import check_html, check_text, run_check
 
-    result = run_check(_data(args), get_encoder(get_settings()), Path(args.draft), args.draft, args.status)
+    settings = get_settings()
+    result = run_check(_data(args), get_encoder(settings), Path(args.draft), args.draft, args.status,
+                       models=settings.check_models)
     if args.format == "html":
         _write_report(Path(args.output or Path(args.draft).with_suffix(".check.html").name), check_html(result))
     elif args.json:
         _print_json(result)
     else:
-        for clause in result["clauses"]:
-            print(f"{clause['number']:8} {clause['label']:9} {clause['text'].splitlines()[0][:50]}")
-            for f in clause["findings"]:
-                why = "; ".join(f"{r['type']}: {r['draft']} vs {r['existing']}" for r in f["reasons"])
-                print(f"         {f['kind']:9} {f['doc_number'] or f['doc_title']} {f['clause_number']} "
-                      f"sim {f['similarity']:.3f} {why}")
-        print("summary: " + ", ".join(f"{k} {v}" for k, v in result["summary"].items()))
+        print(check_text(result), end="")
     return 0
 
 
@@ -329,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (UnknownDocument, CatalogError, GraphMissing, SparqlError, QueryTimeout, IndexMissing, IndexMismatch,
-            ValueError) as exc:
+            JudgeMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from ingest.catalog import CatalogError, UnknownDocument
 from kg.sparql import QueryTimeout, ReadOnlyError, SparqlError
 from kg.store import GraphMissing
+from search.check.judge import JudgeMissing
 from search.index import IndexMismatch, IndexMissing
 
 log = logging.getLogger("stdkg.api")
@@ -73,6 +74,7 @@ LOWER_LAYER = (
     (IndexMissing, 503),
     (GraphMissing, 503),
     (IndexMismatch, 503),
+    (JudgeMissing, 503),
     (CatalogError, 500),
     (ValueError, 422),
 )

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     index_poll_seconds: float = 2.0   # how often the service looks for an index rebuilt by `stdkg ingest`
     model_cache: Path = Path.home() / ".cache" / "stdkg" / "models"   # the converted e5 model lives here
     model_backend: str = "onnx-fp32"   # onnx-fp32 (torch numbers, ~2x faster) | onnx (int8) | torch
+    check_models: Path = REPO / "search" / "check" / "models"   # the draft check's fitted judges, one per backend
     # HTTP service (stdkg serve)
     token: str | None = None           # bearer token for writes (upload, delete); unset: writes are refused
     max_upload_bytes: int = 5 * 1024 * 1024

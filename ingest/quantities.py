@@ -31,6 +31,7 @@ _PERCENT = re.compile(rf"百分之([{_CN_NUM}]+|\d+(?:\.\d+)?)")
 _RATIO = re.compile(r"(?<![\d.])(\d{1,3})\s*[:：∶]\s*(\d{1,3})(?![\d.])")
 # A day of the year without the year: 每年3月31日前, 次年六月三十日前 (a full date is masked before).
 _MONTH_DAY = re.compile(rf"(?<![\d{_CN_NUM}])(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*月\s*(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*[日号]")
+_MONTH_END = re.compile(rf"(?<![\d{_CN_NUM}])(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*月\s*(?:底|末)")
 _TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}\s*(?:[-—~至到]\s*\d{1,2}\s*[:：]\s*\d{2})?")
 
 
@@ -69,6 +70,10 @@ def find_quantities(text: str) -> list[Quantity]:
         month, day = _value(m.group(1)), _value(m.group(2))
         if month and day and 1 <= month <= 12 and 1 <= day <= 31:
             out.append(Quantity(month * 100 + day, "月日", f"{_fmt(month)}月{_fmt(day)}日", m.start(), m.end()))
+    for m in _MONTH_END.finditer(plain):
+        month = _value(m.group(1))
+        if month and 1 <= month <= 12:
+            out.append(Quantity(month * 100 + 31, "月日", f"{_fmt(month)}月底", m.start(), m.end()))
     for m in _PERCENT.finditer(plain):
         v = _value(m.group(1))
         if v is not None:
@@ -77,8 +82,8 @@ def find_quantities(text: str) -> list[Quantity]:
         v, unit = _value(m.group(1)), m.group(2)
         if v is None or (unit in ("年", "月") and v >= 1900):
             continue
-        if m.group(1) == "一" and unit in _COUNTERS:
-            continue  # 一项, 一名: an article ("a"), not a stated amount
+        if m.group(1) == "一" and unit in _COUNTERS and not (unit == "次" and not plain.startswith("性", m.end())):
+            continue  # 一项, 一名: an article ("a"), not a stated amount; 一次 is a count (一次性 is not)
         if unit in ("日", "天") and re.search(r"月\s*$", plain[: m.start()]):
             continue  # the day of a date such as 7月1日
         if unit == "年" and plain[m.end() : m.end() + 3].lstrip()[:1].isdigit():

@@ -79,16 +79,19 @@ class LoadedIndex:
         self.chunk_rows = np.load(directory / "chunk_rows.npy", allow_pickle=False)
         self.vectors = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode="r")
         self._masks: dict[Filters, np.ndarray | None] = {}
-        self._row_chunks: dict[int, list[int]] | None = None
+        # each row's chunks, built once at load: a loaded index is never changed while it is read
+        order = np.argsort(self.chunk_rows, kind="stable")
+        bounds = np.searchsorted(self.chunk_rows[order], np.arange(len(self.rows) + 1))
+        self._row_chunks = [order[bounds[i] : bounds[i + 1]] for i in range(len(self.rows))]
+
+    def row_vectors(self, row: int) -> np.ndarray:
+        """The vectors of a row's chunks (one per 512-token window of the clause)."""
+        return np.asarray(self.vectors[self._row_chunks[row]])
 
     def similarity(self, vector: np.ndarray, row: int) -> float:
         """Cosine of a (normalised) vector with a row's best-matching chunk."""
-        if self._row_chunks is None:
-            self._row_chunks = {}
-            for chunk, owner in enumerate(self.chunk_rows.tolist()):
-                self._row_chunks.setdefault(owner, []).append(chunk)
-        chunks = self._row_chunks.get(row, [])
-        return max((float(np.dot(self.vectors[c], vector)) for c in chunks), default=0.0)
+        chunks = self.row_vectors(row)
+        return float(np.max(chunks @ vector)) if len(chunks) else 0.0
 
     @classmethod
     def current(cls, root: Path) -> LoadedIndex:
@@ -96,12 +99,15 @@ class LoadedIndex:
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         """Boolean row mask, or None when every row passes (cached per filter value)."""
-        if filters not in self._masks:
-            if len(self._masks) > 256:
-                self._masks.clear()
-            allowed = np.fromiter((filters.allows(r) for r in self.rows), dtype=bool, count=len(self.rows))
-            self._masks[filters] = None if allowed.all() else allowed
-        return self._masks[filters]
+        try:
+            return self._masks[filters]
+        except KeyError:
+            pass
+        allowed = np.fromiter((filters.allows(r) for r in self.rows), dtype=bool, count=len(self.rows))
+        mask = None if allowed.all() else allowed
+        if len(self._masks) < 256:  # bounded; a full cache stops growing instead of being cleared under readers
+            self._masks[filters] = mask
+        return mask
 
 
 def _top(scores: np.ndarray, mask: np.ndarray | None, depth: int) -> Scores:

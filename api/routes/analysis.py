@@ -63,7 +63,8 @@ async def check(request: Request, state: StateDep, format: Format = "json",  # n
         with tempfile.TemporaryDirectory(prefix="stdkg-check-") as tmp:
             path = Path(tmp) / f"draft{suffix}"
             path.write_bytes(data)
-            return run_check(state.data, state.encoder, path, name, status, index=index)
+            return run_check(state.data, state.encoder, path, name, status, index=index,
+                             models=state.settings.check_models)
 
     result = await state.run(work, state.settings.check_timeout, "draft check")
     return HTMLResponse(check_html(result)) if format == "html" else JSONResponse(result)

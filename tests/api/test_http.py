@@ -285,12 +285,14 @@ def test_searches_are_answered_while_an_ingest_runs(small_data, test_data):
 
 
 # ---- check and gaps (their real behaviour is tested with api.checking / api.gapping) ------------
-FAKE_CHECK = {"draft": "草案.txt", "summary": {"duplicate": 0, "overlap": 0, "conflict": 1}, "clauses": [
+FAKE_CHECK = {"draft": "草案.txt", "summary": {"duplicate": 0, "overlap": 0, "conflict": 1, "none": 0,
+                                             "findings": {"duplicate": 0, "overlap": 0, "conflict": 1}}, "clauses": [
     {"number": "5.1", "text": "护理员与失能老年人的配比不应低于1:5。", "label": "conflict", "findings": [
         {"kind": "conflict", "clause_id": "MZ-T-9901-2023:5.2.2", "doc_id": "MZ-T-9901-2023",
          "doc_number": "MZ/T 9901-2023", "doc_title": "养老机构服务质量基本规范（示例）", "clause_number": "5.2.2",
          "text": "护理员与失能老年人的配比不应低于1:3", "path": "x", "similarity": 0.97,
-         "reasons": [{"type": "quantity", "draft": "1:5", "existing": "1:3"}]}]}]}
+         "reasons": [{"type": "quantity", "draft": "1:5", "existing": "1:3"}], "authority": "same",
+         "probability": 0.9}]}]}
 
 
 def patch_module(monkeypatch, name: str, **functions) -> None:  # type: ignore[no-untyped-def]
@@ -310,7 +312,7 @@ def patch_module(monkeypatch, name: str, **functions) -> None:  # type: ignore[n
 def fake_check(monkeypatch):
     calls = []
 
-    def run_check(data, encoder, draft_path, display_name, status="current", index=None):  # type: ignore[no-untyped-def]
+    def run_check(data, encoder, draft_path, display_name, status="current", index=None, models=None):  # type: ignore[no-untyped-def]
         calls.append({"suffix": draft_path.suffix, "text": draft_path.read_bytes(), "name": display_name,
                       "status": status, "encoder": encoder.name, "data": data.root, "index": index})
         return {**FAKE_CHECK, "draft": display_name}
@@ -390,17 +392,24 @@ def test_serve_builds_the_demo_index_once(tmp_path, monkeypatch):
     assert (args.host, args.port, args.data) == ("127.0.0.1", 8123, "x")
 
 
-def test_check_runs_the_real_checker_on_the_loaded_index(client):
-    """No fake here: the real check over the served index (fake vectors, so only the shape is asserted)."""
+def test_check_runs_the_real_checker_on_the_loaded_index(client, monkeypatch, fake_judge_data):
+    """The real check over the served index (fake vectors and a judge fitted for them, so only the
+    shape is asserted)."""
+    import api.checking
+    from search.check import Judge
+
+    monkeypatch.setattr(api.checking, "judge_for", lambda name, models=None: Judge.from_dict(fake_judge_data))
     got = client.post("/api/check", json={"text": "护理员与失能老年人的配比不应低于1:5。\n殡仪馆不得强制消费。",
                                           "name": "draft.txt"})
     assert got.status_code == 200
     result = got.json()
-    assert result["draft"] == "draft.txt" and set(result["summary"]) == {"duplicate", "overlap", "conflict"}
+    assert result["draft"] == "draft.txt"
+    assert set(result["summary"]) == {"duplicate", "overlap", "conflict", "none", "findings"}
+    assert sum(result["summary"][k] for k in ("duplicate", "overlap", "conflict", "none")) == 2
     assert [c["number"] for c in result["clauses"]] == ["1", "2"]
     for finding in (f for c in result["clauses"] for f in c["findings"]):
         assert {"kind", "clause_id", "doc_id", "doc_number", "doc_title", "clause_number", "text", "path",
-                "similarity", "reasons"} <= set(finding)
+                "similarity", "reasons", "authority", "probability"} <= set(finding)
 
 
 def test_service_picks_up_an_index_rebuilt_by_the_cli(tmp_path, corpus_dir):

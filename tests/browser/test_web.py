@@ -35,12 +35,14 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-CHECK_RESULT = {"summary": {"duplicate": 0, "overlap": 0, "conflict": 1}, "clauses": [
+CHECK_RESULT = {"summary": {"duplicate": 0, "overlap": 0, "conflict": 1, "none": 1,
+                            "findings": {"duplicate": 0, "overlap": 0, "conflict": 1}}, "clauses": [
     {"number": "5.1", "text": "护理员与失能老年人的配比不应低于1:5。", "label": "conflict", "findings": [
         {"kind": "conflict", "clause_id": "MZ-T-9901-2023:5.2.2", "doc_id": "MZ-T-9901-2023",
          "doc_number": "MZ/T 9901-2023", "doc_title": "养老机构服务质量基本规范（示例）", "clause_number": "5.2.2",
          "text": "护理员与失能老年人的配比不应低于1:3", "path": "", "similarity": 0.97,
-         "reasons": [{"type": "quantity", "draft": "1:5", "existing": "1:3"}]}]},
+         "reasons": [{"type": "quantity", "draft": "1:5", "existing": "1:3"}], "authority": "higher",
+         "probability": 0.9}]},
     {"number": "5.2", "text": "养老机构应设置休闲区。", "label": "none", "findings": []}]}
 
 
@@ -63,7 +65,7 @@ def checked_drafts():
             sys.modules["api.checking"] = module
     saved = getattr(module, "run_check", None)
 
-    def run_check(data, encoder, draft_path, display_name, status="current", index=None):  # type: ignore[no-untyped-def]
+    def run_check(data, encoder, draft_path, display_name, status="current", index=None, models=None):  # type: ignore[no-untyped-def]
         seen.append((display_name, draft_path.read_text(encoding="utf-8")))
         return {**CHECK_RESULT, "draft": display_name}
 
@@ -145,7 +147,7 @@ def test_check_a_pasted_draft(server, browser, checked_drafts):
     assert len(rows) == 2
     left, right = rows[0].find_elements(By.TAG_NAME, "td")
     assert "1:5" in left.text and "冲突" in right.text and "MZ/T 9901-2023" in right.text and "1:3" in right.text
-    assert "冲突 1" in browser.find_element(By.ID, "check-summary").text
+    assert "冲突 1 条" in browser.find_element(By.ID, "check-summary").text and "上位规定" in right.text
     assert checked_drafts[-1] == ("草案.txt", draft)
     shot(browser, "check")
 

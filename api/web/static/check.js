@@ -14,6 +14,7 @@
   const table = document.getElementById("check-results");
   const KIND = { duplicate: "重复", overlap: "重叠", conflict: "冲突" };
   const REASON = { quantity: "数值不同", obligation: "义务程度不同", body: "责任主体不同" };
+  const AUTHORITY = { higher: "上位规定（须遵从）", same: "同级规定（应协调）", "other-jurisdiction": "其他地区规定（仅供参考）" };
   let last = null;
 
   function request(format) {
@@ -33,13 +34,15 @@
     return `<div class="finding ${esc(f.kind)}"><span class="kind">${KIND[f.kind] || esc(f.kind)}</span>
       <a href="${docHref(f.doc_id, f.clause_id)}">${esc(f.doc_number || "")} ${esc(f.doc_title)} 条款 ${esc(f.clause_number)}</a>
       <span class="muted">（相似度 ${Number(f.similarity).toFixed(3)}）</span>
+      ${f.authority ? `<span class="authority">${esc(AUTHORITY[f.authority] || f.authority)}</span>` : ""}
       <div>${esc(f.text)}</div>${reasons ? `<p class="reasons">理由：${reasons}</p>` : ""}</div>`;
   }
 
   function render() {
     if (!last) return;
     const s = last.summary || {};
-    summary.innerHTML = `<span>重复 ${s.duplicate ?? 0}</span><span>重叠 ${s.overlap ?? 0}</span><span>冲突 ${s.conflict ?? 0}</span>`;
+    summary.innerHTML = `<span>冲突 ${s.conflict ?? 0} 条</span><span>重复 ${s.duplicate ?? 0} 条</span>` +
+      `<span>重叠 ${s.overlap ?? 0} 条</span><span>未发现 ${s.none ?? 0} 条</span>`;
     const rows = last.clauses.filter((c) => !onlyFindings.checked || c.findings.length).map((c) => {
       const right = c.findings.length ? c.findings.map(findingHtml).join("") : '<span class="none">未发现重复、重叠或冲突</span>';
       return `<tr class="draft-clause"><td><b>${esc(c.number)}</b> ${esc(c.text)}</td><td>${right}</td></tr>`;

@@ -89,7 +89,13 @@ class Piece:
 
 
 def pieces(text: str) -> list[Piece]:
+    """The sub-clauses of a text, split at ，；。 and line ends."""
     return [Piece(m.group(), m.start()) for m in _PIECE.finditer(text) if m.group().strip()]
+
+
+def sentences(text: str) -> list[Piece]:
+    """The sentences of a text, split at 。；！？ and line ends."""
+    return [Piece(m.group(), m.start()) for m in _SENTENCE.finditer(text) if m.group().strip()]
 
 
 def without(text: str, pattern: re.Pattern[str]) -> str:

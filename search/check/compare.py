@@ -1,8 +1,8 @@
 """Where a draft clause and an existing one disagree: a quantity, a period, the force of an
-obligation or the body charged with a duty (search.bodies).
+obligation or the body charged with a duty (search.check.bodies).
 
 Each comparison first aligns the pieces of the two texts (sub-clauses split at ，；。) by
-character-bigram overlap (search.alignment), then compares aligned pieces, so a number, modal
+character-bigram overlap (search.check.alignment), then compares aligned pieces, so a number, modal
 verb or body is only ever compared with the one that plays the same part in the other text.
 Every finding is evidence a drafter can read.
 """
@@ -13,13 +13,10 @@ from dataclasses import dataclass
 
 from ingest.obligation import modal_markers
 from ingest.quantities import Quantity, find_quantities
-from search.alignment import bigrams, containment, letters, pieces
-from search.bodies import body_difference
+from search.check.alignment import bigrams, containment, letters, pieces
+from search.check.bodies import body_difference
+from search.check.lexicon import lexicon
 
-# Units that measure the same thing; a 日 limit, a 天 limit and a 工作日 limit are all deadlines in days
-# (15个工作日 against 30日 is a conflicting deadline for a drafter, whatever the calendar).
-_UNIT_KIND = {"天": "日", "自然日": "日", "个自然日": "日", "工作日": "日", "个工作日": "日", "岁": "周岁",
-              "h": "小时", "min": "分钟", "m": "米", "m2": "平方米", "m²": "平方米", "名": "人", "人次": "人"}
 _FORCE = {"shall": 3, "should": 2, "may": 1, "should-not": -2, "shall-not": -3}
 ALIGN_MIN = 0.35   # bigram containment at which two pieces are taken to say something about the same thing
 
@@ -35,7 +32,7 @@ class Reason:
 
 
 def _kind(q: Quantity) -> str:
-    return _UNIT_KIND.get(q.unit, q.unit)
+    return lexicon().unit_kinds.get(q.unit, q.unit)
 
 
 _NUMBERS = re.compile(r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*(?:[^\s\d]{0,3})")
@@ -61,18 +58,36 @@ def quantity_conflicts(draft: str, existing: str) -> list[Reason]:
     return reasons
 
 
-# Words every time limit or bound shares (应当自…之日起, 不少于): they say nothing about which one it is.
-_GENERIC = frozenset({"应当", "当自", "之日", "日起", "应在", "不少", "少于", "不得", "得超", "超过", "不超", "不低",
-                      "低于", "不高", "高于", "至少", "以上", "以下", "以内"})
+def quantity_alignment(draft: str, existing: str, loose: bool = False) -> tuple[float, float]:
+    """How surely some quantity of the draft measures the same thing as an existing quantity of
+    the same kind with another value, and with the same value (the best context alignment of
+    each, 0 when there is none): the soft form of quantity_conflicts, for the learned judge.
+    `loose` averages the words before and after instead of requiring both to agree."""
+    theirs = find_quantities(existing)
+    differ = same = 0.0
+    for q in find_quantities(draft):
+        context, after = _context(draft, q.start), _context_after(draft, q.end)
+        extended = _context(draft, q.start, extend=True)
+        for t in theirs:
+            if _kind(t) != _kind(q):
+                continue
+            score = _quantity_alignment(context, after, existing, t, extended, loose)
+            if abs(t.value - q.value) > 1e-9:
+                differ = max(differ, score)
+            else:
+                same = max(same, score)
+    return differ, same
 
 
 def _telling(a: str, b: str) -> float:
     """Containment of two contexts on their telling bigrams (the generic ones left out)."""
-    x, y = bigrams(a) - _GENERIC, bigrams(b) - _GENERIC
+    generic = lexicon().generic  # words every deadline or bound shares (应当自…之日起, 不少于)
+    x, y = bigrams(a) - generic, bigrams(b) - generic
     return len(x & y) / min(len(x), len(y)) if x and y else containment(a, b)
 
 
-def _quantity_alignment(before: str, after: str, existing: str, their: Quantity, extended: str = "") -> float:
+def _quantity_alignment(before: str, after: str, existing: str, their: Quantity, extended: str = "",
+                        loose: bool = False) -> float:
     """How surely two quantities measure the same thing: the words before them (原始基金不低于, or
     with the sub-clause before: 情节严重的,处 and 情节严重的,对有关个人处) and, where both go on, the
     words after them (内作出决定; 1次培训 is not 2次文化活动)."""
@@ -81,7 +96,8 @@ def _quantity_alignment(before: str, after: str, existing: str, their: Quantity,
         score = max(score, _telling(extended, _context(existing, their.start, extend=True)))
     mine_goes_on, theirs_goes_on = len(bigrams(after)) >= 2, len(bigrams(_context_after(existing, their.end))) >= 2
     if mine_goes_on and theirs_goes_on:
-        score = min(score, _telling(after, _context_after(existing, their.end)))
+        after_score = _telling(after, _context_after(existing, their.end))
+        score = (score + after_score) / 2 if loose else min(score, after_score)
     elif mine_goes_on or theirs_goes_on:
         score = min(score, 0.6)  # one goes on, the other does not: the words after cannot confirm it
     return score
@@ -92,12 +108,14 @@ _PERIOD_KEY = {"季": "季度", "星期": "周", "天": "日"}
 
 
 def period_conflicts(draft: str, existing: str) -> list[Reason]:
-    """A frequency in the same context with another period: 每年复核 against 每季度复核."""
-    theirs = [(m, _context_after(existing, m.end())) for m in _PERIOD.finditer(existing)]
+    """A frequency in the same context with another period: 每年复核 against 每季度复核. The
+    context is the words after the period word and, where both have them, the words before it in
+    its sub-clause (财务收支情况每季度公布 is not 一般事项每季度公布)."""
+    theirs = [(m, _context_after(existing, m.end()), _piece_before(existing, m.start())) for m in _PERIOD.finditer(existing)]
     reasons = []
     for m in _PERIOD.finditer(draft):
-        after = _context_after(draft, m.end())
-        scored = [(containment(after, ctx), t) for t, ctx in theirs]
+        after, before = _context_after(draft, m.end()), _piece_before(draft, m.start())
+        scored = [(_period_alignment(after, before, ctx, ctx_before), t) for t, ctx, ctx_before in theirs]
         if not scored:
             continue
         mine = _PERIOD_KEY.get(m.group(1), m.group(1))
@@ -106,6 +124,19 @@ def period_conflicts(draft: str, existing: str) -> list[Reason]:
         if score >= 0.5 and mine != other:
             reasons.append(Reason("quantity", m.group(), best.group()))
     return reasons
+
+
+def _period_alignment(after: str, before: str, their_after: str, their_before: str) -> float:
+    score = containment(after, their_after)
+    if len(bigrams(before)) >= 2:  # the draft names what recurs: the existing period must recur for it too
+        score = (score + containment(before, their_before)) / 2
+    return score
+
+
+def _piece_before(text: str, pos: int) -> str:
+    """The words of the sub-clause before a position, modal verbs and bounds left out: 财务收支情况."""
+    start = max(text.rfind(ch, 0, pos) for ch in "，,；;。\n") + 1
+    return re.sub(r"应当|应|须|必须|至少|不少于|一般", "", text[start:pos])
 
 
 def _context_after(text: str, pos: int) -> str:
@@ -146,8 +177,8 @@ def _flip_needs(force: str, other: str) -> float | None:
 def obligation_conflicts(draft: str, existing: str) -> list[Reason]:
     """A modal verb whose aligned counterpart acts on the same thing with another force:
     应 against 可, 可以收取 against 不得收取, 鼓励 against 应当."""
-    theirs = _modal_actions(existing)
-    for marker, force, action, actor in _modal_actions(draft):
+    theirs = modal_actions(existing)
+    for marker, force, action, actor in modal_actions(draft):
         best: tuple[float, bool, str, str] | None = None
         for o_marker, o_force, o_action, o_actor in theirs:
             if not _same_actor(actor, o_actor) or not _same_ending(action, o_action):
@@ -170,7 +201,7 @@ def obligation_conflicts(draft: str, existing: str) -> list[Reason]:
     return []
 
 
-def _modal_actions(text: str) -> list[tuple[str, str, str, str]]:
+def modal_actions(text: str) -> list[tuple[str, str, str, str]]:
     """(marker, force, the action it governs, who acts) for each modal verb of each piece that is not
     a quantity bound or a sanction (an action of a single character says nothing to compare). A
     piece that names no party (也可以自行开展) acts for the party named earlier in its sentence."""

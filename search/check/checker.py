@@ -1,0 +1,185 @@
+"""Draft check: for each clause of a draft, the existing clauses that duplicate it, overlap it
+or conflict with it, each with the reasons and, for a conflict, which rule binds.
+
+Candidates come from a `Retriever` (hybrid search); each (draft clause, candidate) pair is
+described by search.check.features and labelled by the learned judge (search.check.judge).
+Findings are listed by relevance (the most similar existing clause first); conflicts among
+them are ordered by the authority of the rule they break (higher, same, other jurisdiction).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.normalise import matching_form
+from ingest.records import Clause, Document
+from search.check.authority import AUTHORITIES, NATIONAL, Jurisdiction, binding, jurisdiction_of
+from search.check.boilerplate import is_boilerplate, is_definition, substance, too_short
+from search.check.compare import Reason
+from search.check.alignment import sentences
+from search.check.features import FEATURES, Candidate, PairView, feature_matrix, pair_view, sentence_coverage
+from search.check.judge import LABELS, Judge
+from search.encoder import Encoder
+from search.engine import Filters, Hit, Retriever
+from search.index import Row
+
+KINDS = ("conflict", "duplicate", "overlap")   # strongest first: a clause's label is its strongest finding
+RowVectors = Callable[[int], np.ndarray]       # the chunk vectors of an index row
+_SIMILARITY = FEATURES.index("similarity")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    row: Row
+    similarity: float
+    reasons: tuple[Reason, ...]
+    authority: str | None = None   # conflicts only: higher | same | other-jurisdiction
+    probability: float = 0.0       # the judge's probability of this kind
+
+
+@dataclass
+class ClauseCheck:
+    number: str
+    text: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        kinds = [f.kind for f in self.findings]
+        return next((k for k in KINDS if k in kinds), "none")
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One draft clause's candidates, described for the judge (the unit the calibration fits on)."""
+
+    hits: list[Hit]
+    views: list[PairView]
+    features: np.ndarray       # one row of search.check.features.FEATURES per hit
+
+
+class DraftChecker:
+    def __init__(self, retriever: Retriever, encoder: Encoder, row_vectors: RowVectors, judge: Judge,
+                 candidates: int = 8, max_findings: int = 5) -> None:
+        if judge.encoder_name != encoder.name:
+            raise ValueError(f"the judge was fitted for {judge.encoder_name!r}, the encoder is {encoder.name!r}")
+        self.retriever = retriever
+        self.encoder = encoder
+        self.row_vectors = row_vectors
+        self.judge = judge
+        self.candidates = candidates
+        self.max_findings = max_findings
+        self._cache: dict[str, np.ndarray] = {}
+
+    def describe(self, text: str, filters: Filters | None = None, kind: str = "requirement",
+                 vector: np.ndarray | None = None) -> Judged:
+        """The candidates of one draft clause (matching form) and their features; boilerplate
+        sentences on either side are left out of the comparison."""
+        draft = substance(text)
+        hits = self.retriever.search(text, self.candidates, filters or Filters())
+        if vector is None:
+            vector = self.encoder.passages([text])[0]
+        candidates, views = [], []
+        existing_texts = [substance(hit.row.match_text) for hit in hits]
+        split = [_sentences(draft)] + [_sentences(e) for e in existing_texts]
+        vectors = self._sentence_vectors([s for sentences in split for s in sentences])
+        for rank, (hit, existing) in enumerate(zip(hits, existing_texts)):
+            chunks = self.row_vectors(hit.row_index)
+            similarity = float(np.max(chunks @ vector)) if len(chunks) else 0.0
+            coverage = sentence_coverage(_stack(vectors, split[0]), _stack(vectors, split[rank + 1]))
+            candidates.append(Candidate(existing, similarity, hit.score, rank, hit.parts.get("semantic", 0.0), coverage))
+            views.append(pair_view(draft, existing))
+        return Judged(hits, views, feature_matrix(candidates, views, is_definition(text, kind)))
+
+    def _sentence_vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Passage vectors of sentences, kept in a bounded cache: the same articles come back for
+        many draft clauses."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            if len(self._cache) + len(missing) > _CACHE_SIZE:
+                self._cache.clear()
+            self._cache.update(zip(missing, self.encoder.passages(missing)))
+        return {t: self._cache[t] for t in texts}
+
+    def findings(self, judged: Judged, draft: Jurisdiction = NATIONAL) -> list[Finding]:
+        """What the judge reports of described candidates, most relevant first."""
+        if not judged.hits:
+            return []
+        probabilities = self.judge.probabilities(judged.features)
+        kinds = self.judge.kinds(judged.features)
+        similarities = judged.features[:, _SIMILARITY]
+        out = []
+        for i, (hit, view, kind) in enumerate(zip(judged.hits, judged.views, kinds)):
+            if kind == "none" or _boilerplate_row(hit.row):
+                continue
+            p = float(probabilities[i, LABELS.index(kind)])
+            if kind == "conflict":
+                row = hit.row
+                out.append(Finding(kind, row, float(similarities[i]), view.reasons,
+                                   binding(draft, row.doc_kind, row.level, row.doc_number, row.doc_title, row.issuer), p))
+            else:
+                out.append(Finding(kind, hit.row, float(similarities[i]), (), None, p))
+        out.sort(key=lambda f: -f.similarity)
+        return _conflicts_by_authority(out)[: self.max_findings]
+
+    def check_text(self, text: str, filters: Filters | None = None, kind: str = "requirement",
+                   draft: Jurisdiction = NATIONAL) -> list[Finding]:
+        return self.findings(self.describe(matching_form(text), filters, kind), draft)
+
+    def check_document(self, doc: Document, filters: Filters | None = None) -> list[ClauseCheck]:
+        draft = jurisdiction_of(doc.title, doc.issuer, "local")
+        clauses = [c for c in doc.clauses if c.text.strip()]
+        compared = [c for c in clauses if not skipped(c)]
+        texts = {c.id: matching_form(c.text) for c in compared}
+        vectors = dict(zip(texts, self.encoder.passages(list(texts.values())))) if texts else {}
+        out = []
+        for clause in clauses:
+            check = ClauseCheck(clause.number, clause.text)
+            if clause.id in texts:
+                judged = self.describe(texts[clause.id], filters, clause.kind, vectors[clause.id])
+                check.findings = self.findings(judged, draft)
+            out.append(check)
+        return out
+
+
+_CACHE_SIZE = 20_000     # sentence vectors kept per checker (384 floats each: about 30 MB)
+_MAX_SENTENCES = 12      # sentences of one clause compared (a long article's first ones)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.text for s in sentences(text) if len(s.text) >= 4][:_MAX_SENTENCES]
+
+
+def _stack(vectors: dict[str, np.ndarray], texts: list[str]) -> np.ndarray:
+    return np.array([vectors[t] for t in texts]) if texts else np.zeros((0, 1))
+
+
+def skipped(clause: Clause) -> bool:
+    """Clauses the check does not compare: boilerplate, headings and stubs."""
+    return is_boilerplate(clause.match_text, clause.kind) or too_short(clause.match_text)
+
+
+def _boilerplate_row(row: Row) -> bool:
+    return is_boilerplate(row.match_text) or too_short(substance(row.match_text))
+
+
+def _conflicts_by_authority(findings: list[Finding]) -> list[Finding]:
+    """The findings in their order, with the conflicts' places refilled higher authority first."""
+    conflicts = sorted((f for f in findings if f.kind == "conflict"),
+                       key=lambda f: (AUTHORITIES.index(f.authority or "same"), -f.similarity))
+    queue = iter(conflicts)
+    return [next(queue) if f.kind == "conflict" else f for f in findings]
+
+
+def summary(checks: list[ClauseCheck]) -> dict[str, object]:
+    """Draft clauses counted by their strongest finding, and (`findings`) the findings by kind."""
+    clauses = {k: 0 for k in ("duplicate", "overlap", "conflict", "none")}
+    findings = {k: 0 for k in ("duplicate", "overlap", "conflict")}
+    for check in checks:
+        clauses[check.label] += 1
+        for finding in check.findings:
+            findings[finding.kind] += 1
+    return {**clauses, "findings": findings}
