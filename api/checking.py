@@ -9,12 +9,14 @@ from typing import Any
 from api.pipeline import DataDir
 from ingest.document import load_documents
 from search.check import ClauseCheck, DraftChecker, Judge, summary
+from search.check.editions import older_editions
 from search.check.judge import MODELS
 from search.encoder import Encoder
 from search.engine import Filters, LoadedIndex, make_retriever
 
 KIND_ZH = {"duplicate": "重复", "overlap": "重叠", "conflict": "冲突", "none": "无"}
-REASON_ZH = {"quantity": "数值不同", "obligation": "义务程度不同", "body": "责任主体不同"}
+REASON_ZH = {"quantity": "数值不同", "obligation": "义务程度不同", "body": "责任主体不同",
+             "superseded": "沿用已被修订的旧版条文"}
 AUTHORITY_ZH = {"higher": "上位规定（须遵从）", "same": "同级规定（应协调）", "other-jurisdiction": "其他地区规定（仅供参考）"}
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -33,7 +35,7 @@ def run_check(data: DataDir, encoder: Encoder, draft_path: Path, display_name: s
     docs = load_documents(draft_path, display_name)
     index = index or data.load_index()
     checker = DraftChecker(make_retriever("hybrid", index, encoder), encoder, index.row_vectors,
-                           judge_for(encoder.name, models))
+                           judge_for(encoder.name, models), older_editions(index.rows), index.rows)
     checks: list[ClauseCheck] = []
     for doc in docs:
         checks += checker.check_document(doc, Filters(status=status))

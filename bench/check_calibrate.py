@@ -233,7 +233,7 @@ def objective(s: dict[str, float]) -> float:
     return 2 * s.get("check-dev pairs", 0) + 2 * s.get("check-dev drafts", 0) + s.get("own pairs", 0) + s.get("own drafts", 0)
 
 
-WEIGHT_GRID = (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0)
+WEIGHT_GRID = (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0)
 
 
 def choose_weights(clauses: list[Clause], probs: list[np.ndarray]) -> np.ndarray:
@@ -338,6 +338,7 @@ def main() -> None:
     from api.pipeline import DataDir, ingest
     from api.settings import get_settings
     from search.check import DraftChecker, Judge
+    from search.check.editions import older_editions
     from search.check.features import FEATURES
     from search.check.judge import MODELS, model_path
     from search.engine import make_retriever
@@ -358,7 +359,8 @@ def main() -> None:
            settings.taxonomy, encoder=lambda: encoder)
     index = data.load_index()
     placeholder = Judge(None, np.ones(4), encoder.name, {})  # describe() needs no fitted model
-    checker = DraftChecker(make_retriever("hybrid", index, encoder), encoder, index.row_vectors, placeholder)
+    checker = DraftChecker(make_retriever("hybrid", index, encoder), encoder, index.row_vectors, placeholder,
+                           older_editions(index.rows))
     started = time.perf_counter()
     clauses = load_sources(checker, encoder)
     print(f"described {len(clauses)} labelled clauses in {time.perf_counter() - started:.0f} s "

@@ -8,7 +8,7 @@ them are ordered by the authority of the rule they break (higher, same, other ju
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +19,8 @@ from search.check.authority import AUTHORITIES, NATIONAL, Jurisdiction, binding,
 from search.check.boilerplate import is_boilerplate, is_definition, substance, too_short
 from search.check.compare import Reason
 from search.check.alignment import sentences
-from search.check.features import FEATURES, Candidate, PairView, feature_matrix, pair_view, sentence_coverage
+from search.check.editions import Editions
+from search.check.features import FEATURES, NO_OLDER_EDITION, Candidate, PairView, feature_matrix, pair_view, sentence_coverage
 from search.check.judge import LABELS, Judge
 from search.encoder import Encoder
 from search.engine import Filters, Hit, Retriever
@@ -59,17 +60,21 @@ class Judged:
     hits: list[Hit]
     views: list[PairView]
     features: np.ndarray       # one row of search.check.features.FEATURES per hit
+    older: list[int | None]    # per hit, the row of an older edition the draft is closer to, if any
 
 
 class DraftChecker:
     def __init__(self, retriever: Retriever, encoder: Encoder, row_vectors: RowVectors, judge: Judge,
-                 candidates: int = 8, max_findings: int = 5) -> None:
+                 older: Editions | None = None, rows: Sequence[Row] | None = None, candidates: int = 8,
+                 max_findings: int = 5) -> None:
         if judge.encoder_name != encoder.name:
             raise ValueError(f"the judge was fitted for {judge.encoder_name!r}, the encoder is {encoder.name!r}")
         self.retriever = retriever
         self.encoder = encoder
         self.row_vectors = row_vectors
         self.judge = judge
+        self.older = older or (lambda row: ())
+        self.rows = rows   # the index rows, to name the older edition a draft follows
         self.candidates = candidates
         self.max_findings = max_findings
         self._cache: dict[str, np.ndarray] = {}
@@ -82,17 +87,32 @@ class DraftChecker:
         hits = self.retriever.search(text, self.candidates, filters or Filters())
         if vector is None:
             vector = self.encoder.passages([text])[0]
-        candidates, views = [], []
+        candidates, views, closer_older = [], [], []
         existing_texts = [substance(hit.row.match_text) for hit in hits]
         split = [_sentences(draft)] + [_sentences(e) for e in existing_texts]
         vectors = self._sentence_vectors([s for sentences in split for s in sentences])
         for rank, (hit, existing) in enumerate(zip(hits, existing_texts)):
-            chunks = self.row_vectors(hit.row_index)
-            similarity = float(np.max(chunks @ vector)) if len(chunks) else 0.0
+            similarity = self._cosine(vector, hit.row_index)
+            older = {row: self._cosine(vector, row) for row in self.older(hit.row_index)}
+            best_older = max(older, key=older.__getitem__, default=None)
+            closer_older.append(best_older if best_older is not None and older[best_older] > similarity else None)
             coverage = sentence_coverage(_stack(vectors, split[0]), _stack(vectors, split[rank + 1]))
-            candidates.append(Candidate(existing, similarity, hit.score, rank, hit.parts.get("semantic", 0.0), coverage))
+            candidates.append(Candidate(existing, similarity, hit.score, rank, hit.parts.get("semantic", 0.0), coverage,
+                                        max(older.values()) - similarity if older else NO_OLDER_EDITION))
             views.append(pair_view(draft, existing))
-        return Judged(hits, views, feature_matrix(candidates, views, is_definition(text, kind)))
+        return Judged(hits, views, feature_matrix(candidates, views, is_definition(text, kind)), closer_older)
+
+    def _followed_older(self, older: int | None, row: Row) -> tuple[Reason, ...]:
+        """The reason a conflict gives when the draft is closer to a superseded edition's clause."""
+        if older is None or self.rows is None:
+            return ()
+        old = self.rows[older]
+        return (Reason("superseded", f"{old.doc_title}（{old.issued or '旧版'}）{old.clause_number}",
+                       f"{row.doc_title}（{row.issued or '现行'}）{row.clause_number}"),)
+
+    def _cosine(self, vector: np.ndarray, row: int) -> float:
+        chunks = self.row_vectors(row)
+        return float(np.max(chunks @ vector)) if len(chunks) else 0.0
 
     def _sentence_vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
         """Passage vectors of sentences, kept in a bounded cache: the same articles come back for
@@ -118,7 +138,8 @@ class DraftChecker:
             p = float(probabilities[i, LABELS.index(kind)])
             if kind == "conflict":
                 row = hit.row
-                out.append(Finding(kind, row, float(similarities[i]), view.reasons,
+                reasons = view.reasons + self._followed_older(judged.older[i], row)
+                out.append(Finding(kind, row, float(similarities[i]), reasons,
                                    binding(draft, row.doc_kind, row.level, row.doc_number, row.doc_title, row.issuer), p))
             else:
                 out.append(Finding(kind, hit.row, float(similarities[i]), (), None, p))

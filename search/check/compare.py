@@ -23,7 +23,7 @@ ALIGN_MIN = 0.35   # bigram containment at which two pieces are taken to say som
 
 @dataclass(frozen=True)
 class Reason:
-    type: str      # quantity | obligation | body
+    type: str      # quantity | obligation | body | superseded (the draft follows an older edition)
     draft: str
     existing: str
 

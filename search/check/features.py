@@ -24,6 +24,9 @@ _FORCE = {None: 0, "may": 1, "should": 2, "shall": 3, "should-not": -2, "shall-n
 _NEGATION = re.compile(r"不得|不予|不应|不能|不准|禁止|严禁|免|无需|无须|不需|不收|不受|不再|取消|无")
 
 
+NO_OLDER_EDITION = -1.0   # the older_gap of a clause whose document has no superseded edition
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An existing clause found for a draft clause: its text and how it was found."""
@@ -34,6 +37,7 @@ class Candidate:
     rank: int            # the retriever's rank, 0 first
     query_similarity: float = 0.0  # cosine of the draft encoded as a query with the clause (0 if not found so)
     coverage: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)  # see sentence_coverage
+    older_gap: float = NO_OLDER_EDITION  # best cosine with an older edition's clause minus this one's
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,7 @@ PAIR_FEATURES = tuple(pair_view("应当", "应当").values)
 CONTEXT_FEATURES = ("similarity", "similarity_rank", "similarity_gap", "similarity_over_median", "top_similarity",
                     "retriever_rank", "retriever_score", "query_similarity",
                     "covers_existing_mean", "covers_existing_min", "covered_draft_mean", "covered_draft_min",
-                    "best_sentence", "lexical_rank", "lexical_gap", "definition")
+                    "best_sentence", "older_gap", "lexical_rank", "lexical_gap", "definition")
 FEATURES = PAIR_FEATURES + CONTEXT_FEATURES
 
 
@@ -204,6 +208,7 @@ def feature_matrix(candidates: list[Candidate], views: list[PairView], definitio
             "lexical_rank": float((lex > lex[i]).sum()),
             "lexical_gap": lex[i] - (other_lex.max() if len(other_lex) else 0.0),
             "definition": float(definition),
+            "older_gap": candidate.older_gap,
         }
         rows.append([view.values[name] for name in PAIR_FEATURES] + [context[name] for name in CONTEXT_FEATURES])
     return np.array(rows, dtype=float).reshape(len(candidates), len(FEATURES))

@@ -13,7 +13,7 @@
   const summary = document.getElementById("check-summary");
   const table = document.getElementById("check-results");
   const KIND = { duplicate: "重复", overlap: "重叠", conflict: "冲突" };
-  const REASON = { quantity: "数值不同", obligation: "义务程度不同", body: "责任主体不同" };
+  const REASON = { quantity: "数值不同", obligation: "义务程度不同", body: "责任主体不同", superseded: "沿用已被修订的旧版条文" };
   const AUTHORITY = { higher: "上位规定（须遵从）", same: "同级规定（应协调）", "other-jurisdiction": "其他地区规定（仅供参考）" };
   let last = null;
 
