@@ -102,14 +102,14 @@ def load_sources(checker, encoder) -> list[Clause]:  # type: ignore[no-untyped-d
     from ingest.document import load_documents
     from ingest.normalise import matching_form
     from search.check import skipped
-    from search.check.checker import _boilerplate_row
+    from search.check.checker import boilerplate_row
 
     clauses: list[Clause] = []
 
     def describe(text: str, kind: str = "requirement"):  # type: ignore[no-untyped-def]
         judged = checker.describe(matching_form(text), kind=kind)
         keys = [(place_of(h.row.path), article_key(h.row.clause_number)) for h in judged.hits]
-        return judged, keys, tuple(_boilerplate_row(h.row) for h in judged.hits)
+        return judged, keys, tuple(boilerplate_row(h.row) for h in judged.hits)
 
     def pair_rows(source: str, rows: list[dict]) -> None:
         for row in rows:
@@ -333,10 +333,22 @@ def held_out(c: Clause, held_groups: set[str]) -> bool:
     return c.draft == HELD_OUT_DRAFTS.get(c.source) or (c.unit == "pairs" and c.group in held_groups)
 
 
-def main() -> None:
+def laws_index(data_dir: Path):  # type: ignore[no-untyped-def]
+    """The settings, the encoder and the loaded index of the real laws and the demo corpus,
+    ingested into `data_dir` (nothing is redone when they are there already)."""
     from api.models import get_encoder
     from api.pipeline import DataDir, ingest
     from api.settings import get_settings
+
+    settings = get_settings()
+    encoder = get_encoder(settings)
+    data = DataDir(data_dir)
+    ingest([str(SHARED / "lawrefbook"), str(ROOT / "corpus" / "samples"), str(ROOT / "corpus" / "seed")], data,
+           settings.taxonomy, encoder=lambda: encoder)
+    return settings, encoder, data.load_index()
+
+
+def main() -> None:
     from search.check import DraftChecker, Judge
     from search.check.editions import older_editions
     from search.check.features import FEATURES
@@ -352,12 +364,7 @@ def main() -> None:
     args = parser.parse_args()
     if not CHECK_DEV.exists():
         raise SystemExit(f"{CHECK_DEV} is missing: the labelled data lives in ../shared/data beside the repository")
-    settings = get_settings()
-    encoder = get_encoder(settings)
-    data = DataDir(Path(args.data))
-    ingest([str(SHARED / "lawrefbook"), str(ROOT / "corpus" / "samples"), str(ROOT / "corpus" / "seed")], data,
-           settings.taxonomy, encoder=lambda: encoder)
-    index = data.load_index()
+    settings, encoder, index = laws_index(Path(args.data))
     placeholder = Judge(None, np.ones(4), encoder.name, {})  # describe() needs no fitted model
     checker = DraftChecker(make_retriever("hybrid", index, encoder), encoder, index.row_vectors, placeholder,
                            older_editions(index.rows))

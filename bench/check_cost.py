@@ -24,9 +24,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     from api.checking import judge_for
-    from api.models import get_encoder
-    from api.pipeline import DataDir, ingest
-    from api.settings import get_settings
+    from bench.check_calibrate import laws_index
     from ingest.document import load_documents
     from ingest.normalise import matching_form
     from search.check import DraftChecker, skipped
@@ -37,15 +35,11 @@ def main() -> None:
     parser.add_argument("--data", default="/tmp/stdkg-check")
     parser.add_argument("--repeat", type=int, default=2, help="passes over the clauses (the first warms caches)")
     args = parser.parse_args()
-    settings = get_settings()
-    encoder = get_encoder(settings)
-    data = DataDir(Path(args.data))
-    ingest([str(SHARED / "lawrefbook"), str(ROOT / "corpus" / "samples"), str(ROOT / "corpus" / "seed")], data,
-           settings.taxonomy, encoder=lambda: encoder)
-    index = data.load_index()
+    settings, encoder, index = laws_index(Path(args.data))
     retriever = make_retriever("hybrid", index, encoder)
-    drafts = sorted((SHARED / "check-dev").glob("draft_*.md")) + sorted((ROOT / "bench" / "data" / "drafts").glob("draft_*.*[dt]"))
-    clauses = [matching_form(c.text) for path in drafts if not path.name.endswith(".json")
+    drafts = sorted((SHARED / "check-dev").glob("draft_*.md")) + sorted(
+        p for p in (ROOT / "bench" / "data" / "drafts").glob("draft_*") if p.suffix in (".md", ".txt"))
+    clauses = [matching_form(c.text) for path in drafts
                for c in load_documents(path)[0].clauses if c.text.strip() and not skipped(c)]
     print(f"{len(clauses)} draft clauses from {len(drafts)} drafts; index of {len(index.rows)} clauses")
     timings: dict[str, list[float]] = {"hybrid search alone (baseline)": [], "check (search + judge)": []}

@@ -133,7 +133,7 @@ class DraftChecker:
         similarities = judged.features[:, _SIMILARITY]
         out = []
         for i, (hit, view, kind) in enumerate(zip(judged.hits, judged.views, kinds)):
-            if kind == "none" or _boilerplate_row(hit.row):
+            if kind == "none" or boilerplate_row(hit.row):
                 continue
             p = float(probabilities[i, LABELS.index(kind)])
             if kind == "conflict":
@@ -183,7 +183,8 @@ def skipped(clause: Clause) -> bool:
     return is_boilerplate(clause.match_text, clause.kind) or too_short(clause.match_text)
 
 
-def _boilerplate_row(row: Row) -> bool:
+def boilerplate_row(row: Row) -> bool:
+    """Existing clauses never reported: boilerplate, headings and stubs."""
     return is_boilerplate(row.match_text) or too_short(substance(row.match_text))
 
 
