@@ -2,12 +2,15 @@
 (text for the terminal, a self-contained HTML page) from the Jinja2 templates in api/templates/."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from api.pipeline import DataDir
 from ingest.document import load_documents
+from ingest.errors import InvalidInput
 from search.check import ClauseCheck, DraftChecker, Judge, summary
 from search.check.editions import older_editions
 from search.check.judge import MODELS
@@ -27,18 +30,31 @@ def judge_for(encoder_name: str, models: Path = MODELS) -> Judge:
     return Judge.load(encoder_name, models)
 
 
+@dataclass(frozen=True)
+class DraftLimits:
+    clauses: int = 400        # draft clauses one check compares (about a minute of work)
+    characters: int = 100_000
+
+
 def run_check(data: DataDir, encoder: Encoder, draft_path: Path, display_name: str,
-              status: str = "current", index: LoadedIndex | None = None, models: Path = MODELS) -> dict[str, Any]:
+              status: str = "current", index: LoadedIndex | None = None, models: Path = MODELS,
+              limits: DraftLimits = DraftLimits(), should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Check every clause of a draft file (any format ingest reads) against the corpus;
     `index` is the already loaded index (the service's), else it is read from `data`; `models`
-    is the folder of fitted judges (settings.check_models)."""
+    is the folder of fitted judges (settings.check_models). A draft over `limits` is refused
+    before any work; `should_stop` ends the work early (search.check.CheckStopped)."""
     docs = load_documents(draft_path, display_name)
+    clauses = sum(len(d.clauses) for d in docs)
+    characters = sum(len(c.text) for d in docs for c in d.clauses)
+    if clauses > limits.clauses or characters > limits.characters:
+        raise InvalidInput(f"{display_name} has {clauses} clauses and {characters} characters; one check takes at "
+                           f"most {limits.clauses} clauses and {limits.characters} characters: check it in parts")
     index = index or data.load_index()
     checker = DraftChecker(make_retriever("hybrid", index, encoder), encoder, index.row_vectors,
                            judge_for(encoder.name, models), older_editions(index.rows), index.rows)
     checks: list[ClauseCheck] = []
     for doc in docs:
-        checks += checker.check_document(doc, Filters(status=status))
+        checks += checker.check_document(doc, Filters(status=status), should_stop)
     return {"draft": display_name, "clauses": [_clause_view(c) for c in checks], "summary": summary(checks)}
 
 

@@ -14,14 +14,12 @@ from api.models import get_encoder
 from api.pipeline import DataDir, ingest
 from api.settings import get_settings
 from ingest.batch import expand_paths
-from ingest.catalog import CatalogError, UnknownDocument
+from ingest.errors import InvalidInput, StdkgError
 from ingest.records import Document
 from kg.build import DocumentFacts
-from kg.sparql import QueryTimeout, SparqlError, run_query
+from kg.sparql import run_query
 from kg.store import EXPORT_FORMATS, GraphMissing
 from search.engine import MODES, Filters, Retriever, covers, make_retriever
-from search.check.judge import JudgeMissing
-from search.index import IndexMismatch, IndexMissing
 
 
 def _print_json(obj: Any) -> None:
@@ -160,7 +158,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.batch:
         return _search_batch(args)
     if not args.query:
-        raise ValueError("give a QUERY, or --batch QUERIES.jsonl")
+        raise InvalidInput("give a QUERY, or --batch QUERIES.jsonl")
     hits = _retriever(args).search(args.query, args.k, _filters(args))
     if args.json:
         _print_json(views.search_view(args.query, hits))
@@ -183,7 +181,7 @@ def _search_batch(args: argparse.Namespace) -> int:
                 item = json.loads(line)
                 qid, text = item["query_id"], str(item["text"])
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise ValueError(f"{args.batch} line {lineno}: needs JSON with query_id and text ({exc})") from exc
+                raise InvalidInput(f"{args.batch} line {lineno}: needs JSON with query_id and text ({exc})") from exc
             hits = retriever.search(text, args.k, filters)
             out = {"query_id": qid, "hits": views.search_view(text, hits)["hits"]}
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
@@ -325,8 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (UnknownDocument, CatalogError, GraphMissing, SparqlError, QueryTimeout, IndexMissing, IndexMismatch,
-            JudgeMissing, ValueError) as exc:
+    except StdkgError as exc:   # what the user can fix; anything else is a bug and shows its traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

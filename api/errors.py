@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ingest.catalog import CatalogError, UnknownDocument
+from ingest.errors import IngestError, InvalidInput, StdkgError
+from ingest.storage import LockTimeout
 from kg.sparql import QueryTimeout, ReadOnlyError, SparqlError
 from kg.store import GraphMissing
 from search.check.judge import JudgeMissing
@@ -75,8 +77,11 @@ LOWER_LAYER = (
     (GraphMissing, 503),
     (IndexMismatch, 503),
     (JudgeMissing, 503),
+    (LockTimeout, 503),
     (CatalogError, 500),
-    (ValueError, 422),
+    (IngestError, 422),
+    (InvalidInput, 422),
+    (StdkgError, 400),
 )
 
 

@@ -45,28 +45,56 @@ def rebuild_graph(data: DataDir, taxonomy_path: Path) -> int:
     catalog = data.catalog
     with catalog.locked():  # one consistent snapshot of the documents per build
         graph, facts = build_graph(catalog.documents(), taxonomy, stamp)
-        data.graph.write(graph.serialize(format="nt", encoding="utf-8"), facts, stamp)
+        data.graph.write(graph.serialize(format="nt", encoding="utf-8"), facts, stamp, catalog.state())
     return len(graph)
 
 
 def rebuild_index(data: DataDir, encoder: Encoder,
                   progress: Callable[[int, int], None] | None = None) -> int:
     """Build the search index from the documents and the graph's status and domains."""
-    facts = data.graph.facts()
-    states = {doc_id: DocumentState(f.status, f.domains) for doc_id, f in facts.items()}
-    rows = rows_from(data.catalog.documents(), states)
-    data.index.build(rows, encoder, progress)
+    catalog = data.catalog
+    with catalog.locked():
+        facts = data.graph.facts()
+        states = {doc_id: DocumentState(f.status, f.domains) for doc_id, f in facts.items()}
+        rows = rows_from(catalog.documents(), states)
+        data.index.build(rows, encoder, progress, catalog.state())
     return len(rows)
+
+
+def stale(data: DataDir) -> list[str]:
+    """What does not match the catalog: "graph" and/or "index" (built from another state, or missing)."""
+    state = data.catalog.state()
+    out = ["graph"] if data.graph.built_from() != state else []
+    has_documents = bool(data.catalog.document_ids())
+    if ("graph" in out and has_documents) or data.index.built_from() != state and (
+            has_documents or data.index.pointer.exists()):
+        out.append("index")
+    return out
+
+
+def repair(data: DataDir, taxonomy_path: Path, encoder: Callable[[], Encoder] | None = None,
+           embed_progress: Callable[[int, int], None] | None = None) -> list[str]:
+    """Rebuild, under the data directory's lock, whatever does not match the catalog: a run killed
+    after the catalog and before the index, or a writer that lost a race, is finished here.
+    Without an encoder factory only the graph is repaired. Returns what was rebuilt."""
+    with data.catalog.locked():
+        todo = stale(data)
+        if "graph" in todo:
+            rebuild_graph(data, taxonomy_path)
+        if "index" in todo and encoder is not None:
+            if data.catalog.document_ids():
+                rebuild_index(data, encoder(), embed_progress)
+            else:   # nothing left to search: no index, so searches say so
+                data.index.pointer.unlink(missing_ok=True)
+        return [t for t in todo if t == "graph" or encoder is not None]
 
 
 def ingest(paths: Iterable[str], data: DataDir, taxonomy_path: Path, encoder: Callable[[], Encoder] | None = None,
            progress: Callable[[str], None] | None = None,
            embed_progress: Callable[[int, int], None] | None = None) -> IngestSummary:
-    """Ingest, then rebuild the graph and (given an encoder factory) the search index if anything changed."""
-    summary = ingest_paths(paths, data.catalog, progress=progress)
-    changed = bool(summary.added or summary.removed)
-    if changed or data.graph.current() is None:
-        rebuild_graph(data, taxonomy_path)
-    if encoder is not None and (changed or not data.index.pointer.exists()):
-        rebuild_index(data, encoder(), embed_progress)
+    """Ingest, then rebuild the graph and (given an encoder factory) the search index, all in one
+    hold of the data directory's lock; whatever an earlier run left unfinished is rebuilt too."""
+    with data.catalog.locked():
+        summary = ingest_paths(paths, data.catalog, progress=progress)
+        repair(data, taxonomy_path, encoder, embed_progress)
     return summary

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from api.models import get_encoder
-from api.pipeline import DataDir, ingest, rebuild_graph, rebuild_index
+from api.pipeline import DataDir, ingest, repair, stale
 from api.settings import Settings, get_settings
 from ingest.batch import expand_paths
 
@@ -19,17 +19,17 @@ def demo_paths(settings: Settings) -> list[str]:
 
 def prepare(settings: Settings, progress: Progress | None = None,
             embed_progress: Callable[[int, int], None] | None = None) -> None:
-    """Make sure the data directory has an index: the demo corpus when it is empty, else rebuild."""
+    """Make sure the data directory is whole: the demo corpus when it is empty, else rebuild the
+    graph or the index where they do not match the catalog (an ingest killed halfway)."""
     data = DataDir(settings.data_dir)
-    if data.index.pointer.exists():
+    if data.catalog.document_ids():
+        todo = stale(data)
+        if todo:
+            print(f"{data.root}: the {' and '.join(todo)} do not match the ingested documents "
+                  "(an ingest was interrupted): rebuilding", file=sys.stderr)
+            repair(data, settings.taxonomy, encoder=lambda: get_encoder(settings), embed_progress=embed_progress)
         return
     encoder = get_encoder(settings)
-    if data.catalog.document_ids():   # documents but no index: build what is missing
-        print(f"no search index in {data.root}: building it", file=sys.stderr)
-        if data.graph.current() is None:
-            rebuild_graph(data, settings.taxonomy)
-        rebuild_index(data, encoder, embed_progress)
-        return
     paths = demo_paths(settings)
     print(f"{data.root} is empty: ingesting the demo corpus ({', '.join(paths)}); this happens once",
           file=sys.stderr)

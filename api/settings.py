@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     token: str | None = None           # bearer token for writes (upload, delete); unset: writes are refused
     max_upload_bytes: int = 5 * 1024 * 1024
     request_timeout: float = 10.0      # seconds a search or covers request may take (503 after)
-    check_timeout: float = 120.0       # seconds a draft check may take (503 after)
+    check_timeout: float = 120.0       # seconds a draft check may take (503 after; the work stops)
+    max_draft_clauses: int = 400       # a larger draft is refused (422): check it in parts
+    max_draft_characters: int = 100_000
     search_threads: int = 4            # worker threads answering searches
 
 

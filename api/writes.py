@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from api.pipeline import DataDir, ingest, rebuild_graph, rebuild_index
+from api.pipeline import DataDir, ingest, repair
 from api.state import AppState
 from ingest.batch import IngestSummary
 
@@ -47,7 +47,8 @@ def _restore(target: Path, backup: Path, had_previous: bool) -> None:
 
 
 def remove_document(state: AppState, ref: str) -> str:
-    """Remove a document (id or number), rebuild the graph and the index; returns its id."""
+    """Remove a document (id or number), rebuild the graph and the index in the same hold of the
+    data directory's lock; returns its id."""
     data = state.data
     catalog = data.catalog
     with catalog.locked():
@@ -56,11 +57,7 @@ def remove_document(state: AppState, ref: str) -> str:
         source = Path(doc.source.path)
         orphan = source.resolve().parent == uploads_dir(data).resolve() and not catalog.source_documents(
             str(source.resolve()))
+        repair(data, state.settings.taxonomy, encoder=lambda: state.encoder)
     if orphan:  # an uploaded file nothing refers to any more
         source.unlink(missing_ok=True)
-    rebuild_graph(data, state.settings.taxonomy)
-    if catalog.document_ids():
-        rebuild_index(data, state.encoder)
-    else:  # nothing left to search: drop the index pointer so searches say so
-        data.index.pointer.unlink(missing_ok=True)
     return doc.id

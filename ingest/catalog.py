@@ -1,24 +1,25 @@
-"""The document store of a data directory: one JSON file per document plus a manifest
-of sources. Every write goes to a temporary file renamed into place, and the manifest
-is written last, so a crash mid-ingest leaves the previous state readable."""
+"""The document store of a data directory: one JSON file per document version plus a manifest
+of sources that names them. A new version of a document goes to a new file, the manifest is
+replaced after it and old files are removed last, so a crash at any point leaves the previous
+state readable (ingest/storage.py writes every file atomically)."""
 from __future__ import annotations
 
-import fcntl
+import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ingest.errors import StdkgError
 from ingest.records import Document
+from ingest.storage import LOCK_TIMEOUT, DirectoryLock, write_atomic
 
 FORMAT_VERSION = 1
 
 
-class CatalogError(Exception):
+class CatalogError(StdkgError):
     """The data directory is unusable; the message says what to do."""
 
 
@@ -29,37 +30,6 @@ class UnknownDocument(CatalogError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def prune_builds(root: Path, prefix: str, current: str, keep: int = 2, stale_seconds: float = 3600) -> None:
-    """Remove old build directories `<prefix>*` except the newest `keep` (the current one among
-    them, so a reader that opened the previous build can finish), and abandoned `.building-*`."""
-    import shutil
-    import time
-
-    builds = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith(prefix))
-    kept = set(builds[-keep:]) | {current}
-    for name in builds:
-        if name not in kept:
-            shutil.rmtree(root / name, ignore_errors=True)
-    for path in root.glob(".building-*"):
-        if time.time() - path.stat().st_mtime > stale_seconds:
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def with_id(doc: Document, new_id: str) -> Document:
@@ -104,16 +74,18 @@ class Catalog:
         write_atomic(self.manifest_path, body)
 
     @contextmanager
-    def locked(self) -> Iterator[None]:
-        """One writer at a time per data directory."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._manifest = self._read_manifest()
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def locked(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+        """One writer at a time per data directory (re-entrant: the whole ingest, from the
+        catalog to the graph to the index, runs under one hold)."""
+        with DirectoryLock(self.root, timeout).held():
+            self._manifest = self._read_manifest()
+            yield
+
+    def state(self) -> str:
+        """A digest of what is ingested (the manifest as on disk): the graph and the index record
+        the state they were built from, and whatever does not match is rebuilt."""
+        sources = self._read_manifest()["sources"]
+        return hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()[:16]
 
     # ---- reading ---------------------------------------------------------------------
     def document_ids(self) -> list[str]:
@@ -121,9 +93,8 @@ class Catalog:
 
     def get(self, ref: str) -> Document:
         """A document by id, or by number (normalised or as printed)."""
-        path = self.docs_dir / f"{ref}.json"
-        if ref in self.document_ids() and path.exists():
-            return self._load(path)
+        if ref in self.document_ids():
+            return self._load(self._file_of(ref))
         wanted = _loose(ref)
         for doc in self.documents():
             if wanted in {_loose(doc.number or ""), _loose(doc.printed_number or ""), _loose(doc.title)}:
@@ -131,7 +102,14 @@ class Catalog:
         raise UnknownDocument(ref)
 
     def documents(self) -> list[Document]:
-        return [self._load(self.docs_dir / f"{i}.json") for i in self.document_ids()]
+        return [self._load(self._file_of(i)) for i in self.document_ids()]
+
+    def _file_of(self, doc_id: str) -> Path:
+        """The file holding a document's current version (older catalogs: <id>.json)."""
+        for src in self.manifest["sources"].values():
+            if doc_id in src["documents"]:
+                return self.docs_dir / src.get("files", {}).get(doc_id, f"{doc_id}.json")
+        return self.docs_dir / f"{doc_id}.json"
 
     def _load(self, path: Path) -> Document:
         try:
@@ -160,24 +138,28 @@ class Catalog:
             if doc.id in owners or doc.id in {s.id for s in stored}:
                 doc = with_id(doc, f"{doc.id}~{sha256[:8]}")
             stored.append(doc)
+        previous = {self._file_of(d) for d in self.source_documents(key)}
+        files = {}
         for doc in stored:
             body = json.dumps(doc.to_dict(), ensure_ascii=False, indent=1).encode()
-            write_atomic(self.docs_dir / f"{doc.id}.json", body)
-        old = set(self.source_documents(key)) - {d.id for d in stored}
-        self.manifest["sources"][key] = {"sha256": sha256, "documents": [d.id for d in stored]}
-        self._save_manifest()
-        for doc_id in old:
-            (self.docs_dir / f"{doc_id}.json").unlink(missing_ok=True)
+            files[doc.id] = f"{doc.id}.{hashlib.sha256(body).hexdigest()[:12]}.json"
+            write_atomic(self.docs_dir / files[doc.id], body)
+        self.manifest["sources"][key] = {"sha256": sha256, "documents": [d.id for d in stored], "files": files}
+        self._save_manifest()   # the switch: before it the previous versions are current, after it the new ones
+        for path in previous - {self.docs_dir / f for f in files.values()}:
+            path.unlink(missing_ok=True)
         return stored
 
     def remove(self, doc_id: str) -> None:
         for key, src in list(self.manifest["sources"].items()):
             if doc_id in src["documents"]:
+                path = self._file_of(doc_id)
                 src["documents"].remove(doc_id)
+                src.get("files", {}).pop(doc_id, None)
                 if not src["documents"]:
                     del self.manifest["sources"][key]
                 self._save_manifest()
-                (self.docs_dir / f"{doc_id}.json").unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
                 return
         raise UnknownDocument(doc_id)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ingest.errors import InvalidInput
+
 ENCODINGS = ("utf-8", "gb18030", "big5")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -98,7 +100,7 @@ def decode(data: bytes) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
     if b"\x00" in data[:4096]:
-        raise ValueError("binary data (NUL bytes): not a text file")
+        raise InvalidInput("binary data (NUL bytes): not a text file")
     best: tuple[float, str, str] | None = None
     for encoding in ENCODINGS:
         try:
@@ -111,7 +113,7 @@ def decode(data: bytes) -> tuple[str, str]:
         if best is None or score > best[0]:
             best = (score, text, encoding)
     if best is None or best[0] < 0.6:
-        raise ValueError(
+        raise InvalidInput(
             "not readable as UTF-8, GB18030/GBK or Big5 text (binary or damaged); "
             "save it as UTF-8 and ingest it again"
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.errors import InvalidInput
 from ingest.identifiers import is_bare_standard_number
 from ingest.lines import Line, is_heading_like, is_toc_entry, split_lines, squash
 from ingest.numerals import CHARS as CN, to_int
@@ -88,7 +89,7 @@ def segment(text: str, traditional: bool = False, structure: str | None = None) 
     lines = split_lines(text, traditional)
     structure = structure or detect_structure(lines)
     if structure not in STRUCTURES:
-        raise ValueError(f"unknown structure {structure!r}; use one of {', '.join(STRUCTURES)}")
+        raise InvalidInput(f"unknown structure {structure!r}; use one of {', '.join(STRUCTURES)}")
     runner = {"standard": _Standard, "law": _Law, "policy": _Policy, "plain": _Plain}[structure]
     builder = runner(lines).run()
     return structure, builder.segments(), builder.cover

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from ingest.errors import InvalidInput
 from kg.relations import undated
 from kg.sparql import PREFIXES
 
@@ -97,7 +98,7 @@ class DocumentGraph:
 def in_force_on(store, date: str) -> list[str]:  # type: ignore[no-untyped-def]
     """Ids of ingested documents in force on an ISO date: started by then, not yet replaced."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-        raise ValueError(f"{date!r} is not a date; use YYYY-MM-DD")
+        raise InvalidInput(f"{date!r} is not a date; use YYYY-MM-DD")
     query = _PROLOGUE + f"""
         SELECT ?id WHERE {{
           ?d stdkg:inCorpus true ; eli:id_local ?id .

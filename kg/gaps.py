@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.errors import InvalidInput
 from ingest.records import Document
 from kg.build import DocumentFacts
 from kg.domains import Taxonomy
@@ -92,7 +93,7 @@ def gap_report(documents: list[Document], facts: dict[str, DocumentFacts], taxon
     if domain is not None:
         wanted = taxonomy.find(domain)
         if wanted is None:
-            raise ValueError(f"unknown domain {domain!r}; use one of {', '.join(d.label for d in tops)}")
+            raise InvalidInput(f"unknown domain {domain!r}; use one of {', '.join(d.label for d in tops)}")
         chosen = [report[taxonomy.top_of(wanted.id)]]
     return chosen
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.errors import StdkgError
 from kg.vocab import BASE
 
 PREFIXES = {
@@ -30,7 +31,7 @@ _UPDATE = re.compile(r"^(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH
 _FORM = re.compile(r"^(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
 
 
-class SparqlError(ValueError):
+class SparqlError(StdkgError, ValueError):
     """A query that cannot be run; the message says why and what to do."""
 
 
@@ -38,7 +39,7 @@ class ReadOnlyError(SparqlError):
     pass
 
 
-class QueryTimeout(TimeoutError):
+class QueryTimeout(StdkgError, TimeoutError):
     pass
 
 

@@ -7,18 +7,18 @@ leaves the pointer, and so the previous graph, untouched.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
-from ingest.catalog import prune_builds, write_atomic
+from ingest.errors import InvalidInput, StdkgError
+from ingest.storage import new_build, prune_builds, publish
 from kg.build import DocumentFacts
 
 FORMAT_VERSION = 1
 EXPORT_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD"}
 
 
-class GraphMissing(Exception):
+class GraphMissing(StdkgError):
     def __init__(self, root: Path) -> None:
         super().__init__(f"no graph in {root}; run `stdkg ingest PATH --data {root.parent}` first")
 
@@ -41,14 +41,12 @@ class GraphStore:
         return self.root / info["store"]
 
     # ---- writing ---------------------------------------------------------------------
-    def write(self, ntriples: bytes, facts: dict[str, DocumentFacts], stamp: str) -> Path:
-        """Load a new graph (N-Triples) and make it current; returns its directory."""
+    def write(self, ntriples: bytes, facts: dict[str, DocumentFacts], stamp: str, catalog_state: str = "") -> Path:
+        """Load a new graph (N-Triples) built from the catalog in `catalog_state` and make it
+        current; returns its directory. Call it under the data directory's lock."""
         import pyoxigraph as ox
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        name = f"store-{time.strftime('%Y%m%dT%H%M%S')}-{time.monotonic_ns() % 10**9:09d}"
-        building = self.root / f".building-{name}"
-        building.mkdir()
+        building, name = new_build(self.root, "store-")
         store = ox.Store(str(building / "oxigraph"))
         store.bulk_load(ntriples, ox.RdfFormat.N_TRIPLES)
         store.flush()
@@ -57,11 +55,15 @@ class GraphStore:
         facts_json = {k: {"status": f.status, "replaces": list(f.replaces), "replaced_by": list(f.replaced_by),
                           "domains": list(f.domains)} for k, f in facts.items()}
         (building / "facts.json").write_text(json.dumps(facts_json, ensure_ascii=False), encoding="utf-8")
-        building.rename(self.root / name)
-        info = {"format": FORMAT_VERSION, "store": name, "built": stamp, "triples": triples}
-        write_atomic(self.pointer, json.dumps(info, indent=1).encode())
+        info = {"format": FORMAT_VERSION, "store": name, "built": stamp, "triples": triples, "catalog": catalog_state}
+        target = publish(building, name, self.pointer, info)
         prune_builds(self.root, "store-", current=name)
-        return self.root / name
+        return target
+
+    def built_from(self) -> str | None:
+        """The catalog state the current graph was built from (None: no graph, or an older one)."""
+        info = self.current()
+        return info.get("catalog") if info else None
 
     # ---- reading ---------------------------------------------------------------------
     def open(self):  # type: ignore[no-untyped-def]
@@ -87,7 +89,7 @@ class GraphStore:
         import pyoxigraph as ox
 
         if fmt not in EXPORT_FORMATS:
-            raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+            raise InvalidInput(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
         from kg.sparql import PREFIXES
 
         store = self.open()

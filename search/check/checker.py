@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ingest.errors import StdkgError
 from ingest.normalise import matching_form
 from ingest.records import Clause, Document
 from search.check.authority import AUTHORITIES, NATIONAL, Jurisdiction, binding, jurisdiction_of
@@ -29,6 +30,10 @@ from search.index import Row
 KINDS = ("conflict", "duplicate", "overlap")   # strongest first: a clause's label is its strongest finding
 RowVectors = Callable[[int], np.ndarray]       # the chunk vectors of an index row
 _SIMILARITY = FEATURES.index("similarity")
+
+
+class CheckStopped(StdkgError):
+    """The caller asked the check to stop (its time was up)."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +155,10 @@ class DraftChecker:
                    draft: Jurisdiction = NATIONAL) -> list[Finding]:
         return self.findings(self.describe(matching_form(text), filters, kind), draft)
 
-    def check_document(self, doc: Document, filters: Filters | None = None) -> list[ClauseCheck]:
+    def check_document(self, doc: Document, filters: Filters | None = None,
+                       should_stop: Callable[[], bool] | None = None) -> list[ClauseCheck]:
+        """Check every clause of a draft; `should_stop` is asked before each clause (a request that
+        timed out stops its work instead of running on after its answer was given)."""
         draft = jurisdiction_of(doc.title, doc.issuer, "local")
         clauses = [c for c in doc.clauses if c.text.strip()]
         compared = [c for c in clauses if not skipped(c)]
@@ -158,6 +166,8 @@ class DraftChecker:
         vectors = dict(zip(texts, self.encoder.passages(list(texts.values())))) if texts else {}
         out = []
         for clause in clauses:
+            if should_stop is not None and should_stop():
+                raise CheckStopped(f"the check of {doc.title!r} was stopped before clause {clause.number}")
             check = ClauseCheck(clause.number, clause.text)
             if clause.id in texts:
                 judged = self.describe(texts[clause.id], filters, clause.kind, vectors[clause.id])

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.errors import StdkgError
 from search.check.features import FEATURES
 
 MODELS = Path(__file__).with_name("models")
 LABELS = ("none", "overlap", "duplicate", "conflict")
 
 
-class JudgeMissing(LookupError):
+class JudgeMissing(StdkgError, LookupError):
     """No judge was fitted for this embedding backend."""
 
 

@@ -312,7 +312,7 @@ def patch_module(monkeypatch, name: str, **functions) -> None:  # type: ignore[n
 def fake_check(monkeypatch):
     calls = []
 
-    def run_check(data, encoder, draft_path, display_name, status="current", index=None, models=None):  # type: ignore[no-untyped-def]
+    def run_check(data, encoder, draft_path, display_name, status="current", index=None, **options):  # type: ignore[no-untyped-def]
         calls.append({"suffix": draft_path.suffix, "text": draft_path.read_bytes(), "name": display_name,
                       "status": status, "encoder": encoder.name, "data": data.root, "index": index})
         return {**FAKE_CHECK, "draft": display_name}
@@ -432,3 +432,33 @@ def test_service_picks_up_an_index_rebuilt_by_the_cli(tmp_path, corpus_dir):
             time.sleep(0.2)
         hits = client.get("/api/search", params={"q": "殡仪", "mode": "keyword", "domain": "殡葬"}).json()["hits"]
         assert hits and hits[0]["doc_id"] == "MZ-T-9903-2020"
+
+
+def test_empty_oversized_and_stopped_drafts(client, monkeypatch, fake_judge_data, tmp_path):
+    """An empty draft and one over the limits are refused with 422 before any work; a check that
+    is asked to stop (its time was up) stops instead of running on."""
+    import api.checking
+    from search.check import CheckStopped, Judge
+
+    monkeypatch.setattr(api.checking, "judge_for", lambda name, models=None: Judge.from_dict(fake_judge_data))
+    assert_error(client.post("/api/check", json={"text": "  \n ", "name": "空.txt"}), 422, "empty")
+    many = "\n".join(f"第{i}条 养老机构应当建立第{i}项制度。" for i in range(1, 402))
+    assert_error(client.post("/api/check", json={"text": many, "name": "长.txt"}), 422, "at most 400 clauses")
+    draft = tmp_path / "draft.txt"
+    draft.write_text("第一条 养老机构应当建立值班制度。\n第二条 殡仪馆不得强制消费。\n", encoding="utf-8")
+    state = client.app.state.stdkg
+    with pytest.raises(CheckStopped):
+        api.checking.run_check(state.data, state.encoder, draft, "draft.txt", index=state.current().index,
+                               should_stop=lambda: True)
+
+
+def test_a_bug_is_a_server_error_not_a_bad_request(client, monkeypatch):
+    """A ValueError from a bug is not the user's fault: 500, not 422."""
+    import api.checking
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("list.index(x): x not in list")
+
+    monkeypatch.setattr(api.checking, "run_check", broken)
+    got = client.post("/api/check", json={"text": "养老机构应当建立值班制度。", "name": "a.txt"})
+    assert got.status_code == 500 and got.json()["error"].startswith("internal error")

@@ -65,7 +65,7 @@ def checked_drafts():
             sys.modules["api.checking"] = module
     saved = getattr(module, "run_check", None)
 
-    def run_check(data, encoder, draft_path, display_name, status="current", index=None, models=None):  # type: ignore[no-untyped-def]
+    def run_check(data, encoder, draft_path, display_name, status="current", index=None, **options):  # type: ignore[no-untyped-def]
         seen.append((display_name, draft_path.read_text(encoding="utf-8")))
         return {**CHECK_RESULT, "draft": display_name}
 

@@ -129,3 +129,43 @@ def test_index_built_with_another_model_is_refused(index):
 def test_unknown_mode():
     with pytest.raises(ValueError, match="hybrid, keyword, semantic"):
         make_retriever("fuzzy", None, None)
+
+
+def test_a_loaded_index_reads_the_same_from_many_threads(index, fake_encoder):
+    """A loaded index is immutable: similarities and filter masks computed from 8 threads at once
+    equal those computed alone (a lazily filled cache once gave 0.08 for 2.0, or a KeyError)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    vector = fake_encoder.passages(["护理员与失能老年人的配比"])[0]
+    rows = list(range(len(index.rows)))
+    alone = [index.similarity(vector, r) for r in rows]
+    filters = [Filters(domain=d) for d in ("养老服务", "殡葬", "婚姻", "地名", "社会救助")] * 60
+
+    def work(i: int) -> tuple[list[float], list[object]]:
+        return [index.similarity(vector, r) for r in rows], [index.mask(f) for f in filters[i::8]]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(8)))
+    assert all(sims == alone for sims, _ in results)
+    assert all(m is None or len(m) == len(index.rows) for _, masks in results for m in masks)
+
+
+def test_chunking_a_long_line_is_linear_and_loses_nothing():
+    """A 300,000-character line with no sentence end (once: quadratic, still running after 15 min)."""
+    from search.encoder import FakeEncoder, chunks
+
+    class Counting(FakeEncoder):
+        calls = 0
+        counted = 0
+
+        def count_tokens(self, text: str) -> int:
+            Counting.calls += 1
+            Counting.counted += len(text)
+            return len(text) + 2
+
+    line = "养老机构服务规范" * 37_500
+    pieces = chunks(line, Counting(), budget=500)
+    assert "".join(pieces) == line and all(len(p) + 2 <= 500 for p in pieces)
+    assert Counting.counted < 4 * len(line)   # each character counted a bounded number of times
+    short = chunks("第一句。第二句。", Counting(), budget=500)
+    assert short == ["第一句。第二句。"]
