@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from ingest.catalog import CatalogError, UnknownDocument
 from ingest.errors import IngestError, InvalidInput, StdkgError
 from ingest.storage import LockTimeout
-from kg.sparql import QueryTimeout, ReadOnlyError, SparqlError
+from kg.sparql import QueryTimeout, ReadOnlyError, SparqlBusy, SparqlError
 from kg.store import GraphMissing
 from search.check.judge import JudgeMissing
 from search.index import IndexMismatch, IndexMissing
@@ -73,6 +73,7 @@ LOWER_LAYER = (
     (ReadOnlyError, 400),
     (SparqlError, 400),
     (QueryTimeout, 503),
+    (SparqlBusy, 503),
     (IndexMissing, 503),
     (GraphMissing, 503),
     (IndexMismatch, 503),

@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = REPO / "corpus"
     taxonomy: Path = REPO / "corpus" / "framework" / "domains.ttl"
     sparql_timeout: float = 10.0
+    sparql_workers: int = 2            # warm query processes of the service; more queries at once answer 503
     index_poll_seconds: float = 2.0   # how often the service looks for an index rebuilt by `stdkg ingest`
     model_cache: Path = Path.home() / ".cache" / "stdkg" / "models"   # the converted e5 model lives here
     model_backend: str = "onnx-fp32"   # onnx-fp32 (torch numbers, ~2x faster) | onnx (int8) | torch

@@ -13,6 +13,7 @@ from api.errors import RequestTimeout, Unavailable
 from api.pipeline import DataDir
 from api.settings import Settings
 from kg.domains import Taxonomy
+from kg.sparql import SparqlPool
 from search.encoder import Encoder
 from search.engine import LoadedIndex, Retriever, make_retriever
 from search.index import IndexMissing
@@ -64,6 +65,7 @@ class AppState:
         self.searches = ThreadPoolExecutor(settings.search_threads, thread_name_prefix="stdkg-search")
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="stdkg-write")
         self.write_lock = asyncio.Lock()
+        self.sparql = SparqlPool(settings.sparql_workers)
 
     def reload(self) -> None:
         """Load the current index from disk and swap it in (one assignment: readers see old or new)."""
@@ -117,5 +119,6 @@ class AppState:
                 await loop.run_in_executor(self.writer, self.reload)
 
     def close(self) -> None:
+        self.sparql.close()
         self.searches.shutdown(wait=False, cancel_futures=True)
         self.writer.shutdown(wait=True)

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import StateDep
 from api.errors import InvalidRequest
-from kg.sparql import ReadOnlyError, run_query
+from kg.sparql import ReadOnlyError
 from kg.store import EXPORT_FORMATS
 
 router = APIRouter(tags=["graph"])
@@ -42,7 +42,7 @@ async def _query_text(request: Request, query: str | None) -> str:
 SPARQL_DOC = dict(summary="SPARQL 1.1 query (read-only, time-limited)", response_class=Response,
                   responses={200: {"content": {"application/sparql-results+json": {}, "text/turtle": {}}},
                              400: {"description": "an update or a syntax error"},
-                             503: {"description": "the query ran past the time limit"}})
+                             503: {"description": "the query ran past the time limit, or every worker is busy"}})
 
 
 @router.get("/sparql", operation_id="sparql_get", **SPARQL_DOC)  # type: ignore[arg-type]
@@ -52,7 +52,7 @@ async def sparql(request: Request, state: StateDep,
                  ) -> Response:
     text = await _query_text(request, query)
     store = state.data.graph.current_dir() / "oxigraph"
-    result = await run_in_threadpool(run_query, store, text, state.settings.sparql_timeout)
+    result = await run_in_threadpool(state.sparql.query, store, text, state.settings.sparql_timeout)
     return Response(result.body, media_type=result.media_type)
 
 

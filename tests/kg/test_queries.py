@@ -73,3 +73,38 @@ def test_most_cited(demo):
     top = DocumentGraph(demo.graph.open()).most_cited(3)
     assert top[0][0].number == "GB/T 1.1-2020" and top[0][1] >= 10
     assert [c for _, c in top] == sorted((c for _, c in top), reverse=True)
+
+
+def test_a_warm_pool_answers_keeps_the_limit_and_says_when_busy(store_dir):
+    import threading
+
+    from kg.sparql import SparqlBusy, SparqlPool
+
+    pool = SparqlPool(size=1, wait=0.2)
+    try:
+        simple = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        first = pool.query(store_dir, simple)
+        assert pool.query(store_dir, simple).body == first.body   # the same warm worker again
+        heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+        errors: list[Exception] = []
+
+        def slow() -> None:
+            try:
+                pool.query(store_dir, heavy, timeout=1.0)
+            except Exception as exc:  # noqa: BLE001 - collected and checked below
+                errors.append(exc)
+
+        t = threading.Thread(target=slow)
+        t.start()
+        import time
+
+        time.sleep(0.1)
+        with pytest.raises(SparqlBusy):
+            pool.query(store_dir, simple)    # the only worker is taken
+        t.join(10)
+        assert len(errors) == 1 and isinstance(errors[0], QueryTimeout)
+        assert pool.query(store_dir, simple).body == first.body   # a fresh worker took the killed one's place
+        with pytest.raises(SparqlError, match="syntax"):
+            pool.query(store_dir, "SELECT ?x WHERE { ?x ?y }")
+    finally:
+        pool.close()
