@@ -98,7 +98,10 @@ def decode(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise InvalidInput("marked as UTF-16 but truncated or damaged; save it as UTF-8 and ingest it again") from None
     if b"\x00" in data[:4096]:
         raise InvalidInput("binary data (NUL bytes): not a text file")
     best: tuple[float, str, str] | None = None

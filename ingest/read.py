@@ -54,12 +54,17 @@ def read_source(path: Path, data: bytes | None = None) -> SourceText:
     digest = sha256_of(data)
     if suffix in TEXT_SUFFIXES:
         text, encoding = _decode(path, data)
+        text = _CONTROL.sub("", text)
         if suffix != ".txt":
             text = strip_markdown(text)
         return _checked(path, SourceText(text, suffix[1:], encoding, digest))
     if suffix == ".docx":
         return _checked(path, SourceText(_docx_text(path, data), "docx", None, digest))
     return _checked(path, SourceText(_pdf_text(path, data), "pdf", None, digest))
+
+
+# Terminal colour codes and other control characters (not tab, line ends, form feed) say nothing.
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def _checked(path: Path, source: SourceText) -> SourceText:
@@ -110,7 +115,7 @@ def _docx_text(path: Path, data: bytes) -> str:
 
     try:
         document = DocxDocument(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, AttributeError) as exc:   # AttributeError: no or bad document.xml
         raise UnreadableFile(
             str(path), f"not a valid .docx file ({exc}); open and re-save it in a word processor"
         ) from exc
