@@ -48,18 +48,6 @@ def demo_index(tmp_path_factory, fake_encoder):
 
 @pytest.fixture(scope="session")
 def fake_judge_data(fake_encoder) -> dict:
-    """A draft-check judge for the fake encoder, fitted on made-up feature rows where similarity
-    alone decides (none < overlap < duplicate < conflict): for testing the mechanics, not quality."""
-    import lightgbm
-    import numpy as np
+    from tests.fakes import fake_judge_dict
 
-    from search.check.features import FEATURES
-    from search.check.judge import LABELS
-
-    rng = np.random.default_rng(0)
-    X = rng.uniform(0, 1, size=(400, len(FEATURES)))
-    y = np.digitize(X[:, FEATURES.index("similarity")], [0.25, 0.5, 0.75])
-    booster = lightgbm.train({"objective": "multiclass", "num_class": 4, "verbose": -1, "num_threads": 1},
-                             lightgbm.Dataset(X, y), num_boost_round=30)
-    return {"model": fake_encoder.name, "features": list(FEATURES), "labels": list(LABELS), "weights": [1, 1, 1, 1],
-            "booster": booster.model_to_string()}
+    return fake_judge_dict(fake_encoder.name)
