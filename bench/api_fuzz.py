@@ -2,7 +2,7 @@
 the fake encoder and a test judge, so it needs no model), checking that no request gets a server
 error. Bounded in examples and time; exits with schemathesis' status.
 
-    python bench/api_fuzz.py [--examples 30] [--seconds 600]
+    pip install -e '.[bench]'; python bench/api_fuzz.py [--examples 30] [--seconds 600]
 """
 from __future__ import annotations
 

@@ -33,8 +33,16 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_bytes(path: Path) -> bytes:
+MAX_FILE_BYTES = 50 * 1024 * 1024   # a larger file is skipped: no standard or law comes near it
+
+
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
+        size = path.stat().st_size
+        if size > limit:
+            raise UnreadableFile(str(path), f"the file is {size / 2**20:.0f} MB; files over {limit / 2**20:.0f} MB "
+                                            "are not ingested: split it into documents")
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFile(str(path), f"cannot read the file ({exc.strerror})") from exc

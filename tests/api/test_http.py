@@ -462,3 +462,29 @@ def test_a_bug_is_a_server_error_not_a_bad_request(client, monkeypatch):
     monkeypatch.setattr(api.checking, "run_check", broken)
     got = client.post("/api/check", json={"text": "养老机构应当建立值班制度。", "name": "a.txt"})
     assert got.status_code == 500 and got.json()["error"].startswith("internal error")
+
+
+def test_sixteen_clients_search_while_an_upload_is_ingested(small_data, test_data):
+    import threading
+
+    body = (test_data / "policy_trad.txt").read_bytes()
+    with make_client(small_data, token=TOKEN) as c:
+        statuses: list[int] = []
+        stop = threading.Event()
+
+        def search() -> None:
+            while not stop.is_set():
+                statuses.append(c.get("/api/search", params={"q": "服务 标准", "mode": "hybrid"}).status_code)
+
+        clients = [threading.Thread(target=search) for _ in range(16)]
+        for t in clients:
+            t.start()
+        up = c.post("/api/documents", files={"file": ("殡葬通知.txt", body)}, headers=AUTH)
+        stop.set()
+        for t in clients:
+            t.join(30)
+        assert up.status_code == 201, up.text
+        assert len(statuses) >= 16 and set(statuses) == {200}
+        doc_id = up.json()["added"][0]
+        hits = c.get("/api/search", params={"q": "殡葬服务", "mode": "keyword"}).json()["hits"]
+        assert hits and hits[0]["doc_id"] == doc_id

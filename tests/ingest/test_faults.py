@@ -73,3 +73,16 @@ def test_an_ingest_killed_halfway_loses_nothing(tmp_path, corpus_dir):
     assert stale(data) == []
     for doc_id, query in GOOD.values():
         assert doc_id in data.catalog.document_ids() and _searchable(data, doc_id, query)
+
+
+def test_a_file_over_the_size_limit_is_skipped_with_its_reason(tmp_path, monkeypatch):
+    import ingest.read
+    from ingest.batch import ingest_paths
+    from ingest.catalog import Catalog
+
+    big = tmp_path / "huge.txt"
+    big.write_bytes("养老机构应当建立制度。".encode() * 300_000)   # about 10 MB
+    monkeypatch.setattr(ingest.read, "MAX_FILE_BYTES", 4 * 2**20)
+    summary = ingest_paths([str(big)], Catalog(tmp_path / "d"))
+    assert summary.added == []
+    assert summary.skipped[0].reason == "the file is 9 MB; files over 4 MB are not ingested: split it into documents"
