@@ -10,7 +10,7 @@ from typing import Any
 
 from api.pipeline import DataDir
 from ingest.document import load_documents
-from ingest.errors import InvalidInput
+from ingest.errors import IngestError, InvalidInput
 from search.check import ClauseCheck, DraftChecker, Judge, summary
 from search.check.editions import older_editions
 from search.check.judge import MODELS
@@ -43,7 +43,10 @@ def run_check(data: DataDir, encoder: Encoder, draft_path: Path, display_name: s
     `index` is the already loaded index (the service's), else it is read from `data`; `models`
     is the folder of fitted judges (settings.check_models). A draft over `limits` is refused
     before any work; `should_stop` ends the work early (search.check.CheckStopped)."""
-    docs = load_documents(draft_path, display_name)
+    try:
+        docs = load_documents(draft_path, display_name)
+    except IngestError as exc:   # name the draft as the user gave it, not the temporary file
+        raise InvalidInput(f"{display_name}: {exc.reason}") from exc
     clauses = sum(len(d.clauses) for d in docs)
     characters = sum(len(c.text) for d in docs for c in d.clauses)
     if clauses > limits.clauses or characters > limits.characters:

@@ -79,6 +79,38 @@ def quantity_alignment(draft: str, existing: str, loose: bool = False) -> tuple[
     return differ, same
 
 
+_SUBJECT_END = re.compile(r"应当|应|须|必须|可以|可|不得|禁止|每|至少|不少于|不超过|不低于|不高于|按照|在|于|自|对|向|由")
+
+
+def subject(text: str, pos: int) -> str:
+    """Who a quantity at `pos` binds: the start of its sub-clause, up to the first modal verb,
+    period or bound (养老机构应当… -> 养老机构; 社会工作者或护理员每周… -> 社会工作者或护理员)."""
+    start = max(text.rfind(ch, 0, pos) for ch in "，,；;。\n") + 1
+    head = text[start:pos]
+    m = _SUBJECT_END.search(head)
+    return head[: m.start()] if m else ""
+
+
+def quantity_subjects(draft: str, existing: str) -> float:
+    """For the pair of quantities that most surely measure the same thing with other values, how
+    much their subjects agree (bigram containment); -1 when there is no such pair or a subject
+    is not named. 家属每月探视 against 社会工作者每周探视 binds other parties: no conflict."""
+    theirs = find_quantities(existing)
+    best: tuple[float, float] | None = None
+    for q in find_quantities(draft):
+        context, after = _context(draft, q.start), _context_after(draft, q.end)
+        extended = _context(draft, q.start, extend=True)
+        for t in theirs:
+            if _kind(t) != _kind(q) or abs(t.value - q.value) <= 1e-9:
+                continue
+            score = _quantity_alignment(context, after, existing, t, extended, loose=True)
+            mine, other = subject(draft, q.start), subject(existing, t.start)
+            agreement = containment(mine, other) if bigrams(mine) and bigrams(other) else -1.0
+            if best is None or score > best[0]:
+                best = (score, agreement)
+    return best[1] if best else -1.0
+
+
 def _telling(a: str, b: str) -> float:
     """Containment of two contexts on their telling bigrams (the generic ones left out)."""
     generic = lexicon().generic  # words every deadline or bound shares (应当自…之日起, 不少于)

@@ -18,7 +18,7 @@ from ingest.quantities import find_quantities
 from search.check.alignment import (added_span, aligned_overlap, bigrams, containment, letters, pieces,
                                     sentence_match, sentences)
 from search.check.bodies import bodies_differ
-from search.check.compare import Reason, differences, modal_actions, quantity_alignment
+from search.check.compare import Reason, differences, modal_actions, quantity_alignment, quantity_subjects
 
 _FORCE = {None: 0, "may": 1, "should": 2, "shall": 3, "should-not": -2, "shall-not": -3}
 _NEGATION = re.compile(r"不得|不予|不应|不能|不准|禁止|严禁|免|无需|无须|不需|不收|不受|不再|取消|无")
@@ -80,6 +80,7 @@ def pair_view(draft: str, existing: str) -> PairView:
         "quantity_same": quantity_same,
         "quantity_differs_loose": loosely_differs,
         "quantity_same_loose": loosely_same,
+        "quantity_subjects": quantity_subjects(draft, existing),
         "shared_quantities": shared_values / len(mine_q) if mine_q else -1.0,
         "party": party_alignment(draft, existing),
         "force_draft": float(_FORCE[force_d]),

@@ -441,7 +441,7 @@ def test_empty_oversized_and_stopped_drafts(client, monkeypatch, fake_judge_data
     from search.check import CheckStopped, Judge
 
     monkeypatch.setattr(api.checking, "judge_for", lambda name, models=None: Judge.from_dict(fake_judge_data))
-    assert_error(client.post("/api/check", json={"text": "  \n ", "name": "空.txt"}), 422, "empty")
+    assert_error(client.post("/api/check", json={"text": "  \n ", "name": "空.txt"}), 422, "空.txt: the file is empty")
     many = "\n".join(f"第{i}条 养老机构应当建立第{i}项制度。" for i in range(1, 402))
     assert_error(client.post("/api/check", json={"text": many, "name": "长.txt"}), 422, "at most 400 clauses")
     draft = tmp_path / "draft.txt"

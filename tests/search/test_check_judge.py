@@ -52,6 +52,16 @@ def test_party_alignment_tells_regulated_parties_apart():
     assert party_alignment("建立值班制度。", "养老机构应当建立值班制度。") == -1.0
 
 
+def test_a_quantity_binds_the_subject_of_its_sub_clause():
+    from search.check.compare import quantity_subjects, subject
+
+    assert subject("助餐点应当每周至少开放5天", 12) == "助餐点"
+    other = quantity_subjects("社区应当组织志愿者每月至少走访一次。", "网格员每周至少走访3次独居老人。")
+    same = quantity_subjects("助餐点每周至少开放5天。", "助餐点每周至少开放6天。")
+    assert other == 0.0 and same == 1.0
+    assert quantity_subjects("应当公示收费标准。", "应当在30日内公示。") == -1.0   # no pair of quantities
+
+
 def test_sentence_coverage_both_ways():
     a, b, c = np.eye(3)
     draft = np.array([a])
