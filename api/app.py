@@ -38,18 +38,20 @@ def _start(settings: Settings, encoder: Encoder | None) -> AppState:
 
 
 def _offline_docs(app: FastAPI) -> None:
-    """/docs from the Swagger UI files shipped in the swagger-ui-bundle package (no CDN)."""
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from swagger_ui_bundle import swagger_ui_path
+    """/docs from the Swagger UI 5 files shipped in the fastapi-offline package (no CDN; Swagger UI
+    before 5 cannot read the OpenAPI 3.1 document FastAPI publishes)."""
+    from importlib.resources import files
 
-    app.mount("/docs-static", StaticFiles(directory=swagger_ui_path), name="docs-static")
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    app.mount("/docs-static", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs-static")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> Any:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="stdkg API",
                                    swagger_js_url="/docs-static/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-static/swagger-ui.css",
-                                   swagger_favicon_url="/docs-static/favicon-32x32.png")
+                                   swagger_favicon_url="/docs-static/favicon.png")
 
 
 def create_app(settings: Settings | None = None, encoder: Encoder | None = None) -> FastAPI:
