@@ -102,7 +102,7 @@ class DraftChecker:
             best_older = max(older, key=older.__getitem__, default=None)
             closer_older.append(best_older if best_older is not None and older[best_older] > similarity else None)
             coverage = sentence_coverage(_stack(vectors, split[0]), _stack(vectors, split[rank + 1]))
-            candidates.append(Candidate(existing, similarity, hit.score, rank, hit.parts.get("semantic", 0.0), coverage,
+            candidates.append(Candidate(similarity, hit.score, rank, hit.parts.get("semantic", 0.0), coverage,
                                         max(older.values()) - similarity if older else NO_OLDER_EDITION))
             views.append(pair_view(draft, existing))
         return Judged(hits, views, feature_matrix(candidates, views, is_definition(text, kind)), closer_older)

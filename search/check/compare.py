@@ -17,7 +17,7 @@ from search.check.alignment import bigrams, containment, letters, pieces
 from search.check.bodies import body_difference
 from search.check.lexicon import lexicon
 
-_FORCE = {"shall": 3, "should": 2, "may": 1, "should-not": -2, "shall-not": -3}
+FORCE = {"shall": 3, "should": 2, "may": 1, "should-not": -2, "shall-not": -3}   # the force of a modal verb
 ALIGN_MIN = 0.35   # bigram containment at which two pieces are taken to say something about the same thing
 
 
@@ -201,9 +201,9 @@ def _flip_needs(force: str, other: str) -> float | None:
         return None
     if {force, other} == {"may", "shall-not"}:
         return 0.25
-    if _FORCE[force] * _FORCE[other] < 0:
+    if FORCE[force] * FORCE[other] < 0:
         return 0.6
-    return 0.5 if abs(_FORCE[force] - _FORCE[other]) >= 2 else 0.75
+    return 0.5 if abs(FORCE[force] - FORCE[other]) >= 2 else 0.75
 
 
 def obligation_conflicts(draft: str, existing: str) -> list[Reason]:

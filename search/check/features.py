@@ -18,9 +18,8 @@ from ingest.quantities import find_quantities
 from search.check.alignment import (added_span, aligned_overlap, bigrams, containment, letters, pieces,
                                     sentence_match, sentences)
 from search.check.bodies import bodies_differ
-from search.check.compare import Reason, differences, modal_actions, quantity_alignment, quantity_subjects
+from search.check.compare import FORCE, Reason, differences, modal_actions, quantity_alignment, quantity_subjects
 
-_FORCE = {None: 0, "may": 1, "should": 2, "shall": 3, "should-not": -2, "shall-not": -3}
 _NEGATION = re.compile(r"不得|不予|不应|不能|不准|禁止|严禁|免|无需|无须|不需|不收|不受|不再|取消|无")
 
 
@@ -31,7 +30,6 @@ NO_OLDER_EDITION = -1.0   # the older_gap of a clause whose document has no supe
 class Candidate:
     """An existing clause found for a draft clause: its text and how it was found."""
 
-    text: str            # matching form of the existing clause
     similarity: float    # cosine of the e5 passage vectors (best chunk)
     score: float         # the retriever's fused score
     rank: int            # the retriever's rank, 0 first
@@ -83,8 +81,8 @@ def pair_view(draft: str, existing: str) -> PairView:
         "quantity_subjects": quantity_subjects(draft, existing),
         "shared_quantities": shared_values / len(mine_q) if mine_q else -1.0,
         "party": party_alignment(draft, existing),
-        "force_draft": float(_FORCE[force_d]),
-        "force_existing": float(_FORCE[force_e]),
+        "force_draft": float(FORCE.get(force_d, 0)),
+        "force_existing": float(FORCE.get(force_e, 0)),
         "force_same": float(force_d == force_e),
         **aligned_differences(draft, existing),
     }
@@ -124,6 +122,10 @@ def _bare(text: str) -> str:
     return _NEGATION.sub("", re.sub(r"应当|应|须|必须|可以|可|不得|禁止|宜", "", _NUMERAL.sub("", text)))
 
 
+_ALIGNED = ("number_differs", "number_same", "number_added", "period_differs", "force_differs", "negation_differs",
+            "body_differs")
+
+
 def aligned_differences(draft: str, existing: str) -> dict[str, float]:
     """Each draft piece (and each sentence) aligned with the existing one most about the same thing
     (bigram containment without numbers, modal verbs and negations), and how strongly aligned
@@ -132,8 +134,7 @@ def aligned_differences(draft: str, existing: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for unit, split in (("piece", pieces), ("sentence", sentences)):
         theirs = [(o.text, _bare(o.text)) for o in split(existing)]
-        found = dict.fromkeys(("number_differs", "number_same", "number_added", "period_differs", "force_differs",
-                               "negation_differs", "body_differs"), 0.0)
+        found = dict.fromkeys(_ALIGNED, 0.0)
         for part in split(draft) if theirs else []:
             score, best = max(((containment(_bare(part.text), b), o) for o, b in theirs), key=lambda sb: sb[0])
             if score < 0.3:
@@ -166,7 +167,12 @@ def _forces_differ(a: str, b: str) -> bool:
 
 
 # The order of the model's inputs: the pair's own features, then its standing among the candidates.
-PAIR_FEATURES = tuple(pair_view("应当", "应当").values)
+PAIR_FEATURES = ("lexical", "lexical_back", "restated", "added", "jaccard", "containment", "length_ratio",
+                 "existing_length", "existing_paragraphs", "existing_pieces", "draft_pieces", "quantity", "period",
+                 "obligation", "body", "draft_quantities", "existing_quantities", "quantity_differs", "quantity_same",
+                 "quantity_differs_loose", "quantity_same_loose", "quantity_subjects", "shared_quantities", "party",
+                 "force_draft", "force_existing", "force_same",
+                 *(f"{unit}_{name}" for unit in ("piece", "sentence") for name in _ALIGNED))
 CONTEXT_FEATURES = ("similarity", "similarity_rank", "similarity_gap", "similarity_over_median", "top_similarity",
                     "retriever_rank", "retriever_score", "query_similarity",
                     "covers_existing_mean", "covers_existing_min", "covered_draft_mean", "covered_draft_min",

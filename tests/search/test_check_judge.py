@@ -73,7 +73,7 @@ def test_sentence_coverage_both_ways():
 
 def test_feature_matrix_places_each_candidate_among_the_others():
     views = [pair_view("甲应当做某事。", t) for t in ("甲应当做某事。", "乙可以做他事。", "丙不得做某事。")]
-    candidates = [Candidate("x", s, 1.0 - r / 10, r) for r, s in enumerate((0.95, 0.90, 0.93))]
+    candidates = [Candidate(s, 1.0 - r / 10, r) for r, s in enumerate((0.95, 0.90, 0.93))]
     m = feature_matrix(candidates, views, definition=False)
     assert m.shape == (3, len(FEATURES))
     rank, gap = FEATURES.index("similarity_rank"), FEATURES.index("similarity_gap")
