@@ -11,11 +11,11 @@ from typing import Any
 from api.pipeline import DataDir
 from ingest.document import load_documents
 from ingest.errors import IngestError, InvalidInput
-from search.check import ClauseCheck, DraftChecker, Judge, summary
+from search.check import ClauseCheck, DraftChecker, Judge, candidate_retriever, summary
 from search.check.editions import older_editions
 from search.check.judge import MODELS
 from search.encoder import Encoder
-from search.engine import Filters, LoadedIndex, make_retriever
+from search.engine import Filters, LoadedIndex
 
 KIND_ZH = {"duplicate": "重复", "overlap": "重叠", "conflict": "冲突", "none": "无"}
 REASON_ZH = {"quantity": "数值不同", "obligation": "义务程度不同", "body": "责任主体不同",
@@ -53,7 +53,7 @@ def run_check(data: DataDir, encoder: Encoder, draft_path: Path, display_name: s
         raise InvalidInput(f"{display_name} has {clauses} clauses and {characters} characters; one check takes at "
                            f"most {limits.clauses} clauses and {limits.characters} characters: check it in parts")
     index = index or data.load_index()
-    checker = DraftChecker(make_retriever("hybrid", index, encoder), encoder, index.row_vectors,
+    checker = DraftChecker(candidate_retriever(index, encoder), encoder, index.row_vectors,
                            judge_for(encoder.name, models), older_editions(index.rows), index.rows)
     checks: list[ClauseCheck] = []
     for doc in docs:

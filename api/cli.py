@@ -159,9 +159,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         return _search_batch(args)
     if not args.query:
         raise InvalidInput("give a QUERY, or --batch QUERIES.jsonl")
-    hits = _retriever(args).search(args.query, args.k, _filters(args))
+    retriever = _retriever(args)
+    hits = retriever.search(args.query, args.k, _filters(args))
     if args.json:
-        _print_json(views.search_view(args.query, hits))
+        _print_json(views.search_view(args.query, hits, retriever.expansion(args.query)))
         return 0
     for i, hit in enumerate(hits, 1):
         r = hit.row

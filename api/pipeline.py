@@ -14,6 +14,7 @@ from kg.store import GraphStore
 from search.encoder import Encoder
 from search.engine import LoadedIndex
 from search.index import DocumentState, IndexStore, rows_from
+from search.thesaurus import build_thesaurus
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,22 @@ def rebuild_graph(data: DataDir, taxonomy_path: Path) -> int:
 
 
 def rebuild_index(data: DataDir, encoder: Encoder,
-                  progress: Callable[[int, int], None] | None = None) -> int:
-    """Build the search index from the documents and the graph's status and domains."""
+                  progress: Callable[[int, int], None] | None = None, thesaurus_file: Path | None = None) -> int:
+    """Build the search index from the documents and the graph's status and domains, with the
+    thesaurus of `thesaurus_file` (SKOS) and the terms the documents define."""
     catalog = data.catalog
     with catalog.locked():
         facts = data.graph.facts()
         states = {doc_id: DocumentState(f.status, f.domains) for doc_id, f in facts.items()}
-        rows = rows_from(catalog.documents(), states)
-        data.index.build(rows, encoder, progress, catalog.state())
+        documents = catalog.documents()
+        rows = rows_from(documents, states)
+        data.index.build(rows, encoder, progress, catalog.state(), build_thesaurus(documents, thesaurus_file))
     return len(rows)
+
+
+def thesaurus_beside(taxonomy_path: Path) -> Path:
+    """The framework folder holds the domains (taxonomy) and the field's thesaurus side by side."""
+    return taxonomy_path.with_name("thesaurus.ttl")
 
 
 def stale(data: DataDir) -> list[str]:
@@ -83,7 +91,7 @@ def repair(data: DataDir, taxonomy_path: Path, encoder: Callable[[], Encoder] | 
             rebuild_graph(data, taxonomy_path)
         if "index" in todo and encoder is not None:
             if data.catalog.document_ids():
-                rebuild_index(data, encoder(), embed_progress)
+                rebuild_index(data, encoder(), embed_progress, thesaurus_beside(taxonomy_path))
             else:   # nothing left to search: no index, so searches say so
                 data.index.pointer.unlink(missing_ok=True)
         return [t for t in todo if t == "graph" or encoder is not None]

@@ -53,10 +53,13 @@ class Hit(_Open):
     domains: list[str]
     snippet: str = Field(description="HTML-escaped text window, query terms in <mark>")
     path: str
+    heading_path: str = Field("", description="the headings of the chapters and clauses around the clause")
+    role: str = Field("clause", description="clause, or boilerplate / bibliography (ranked below clauses)")
 
 
 class SearchResult(_Open):
     query: str
+    expansion: list[str] = Field([], description="terms the thesaurus added to the query (低保 -> 最低生活保障)")
     hits: list[Hit]
 
 

@@ -105,13 +105,13 @@ def hit_view(hit: Hit, query: str) -> dict[str, Any]:
         "clause_id": r.clause_id, "doc_id": r.doc_id, "doc_number": r.doc_number, "doc_title": r.doc_title,
         "clause_number": r.clause_number, "heading": r.heading, "text": r.text, "score": round(hit.score, 6),
         "status": r.status, "domains": list(r.domains), "snippet": snippet(r.text, query), "path": r.path,
-        "kind": r.doc_kind, "start": r.start, "end": r.end,
+        "kind": r.doc_kind, "start": r.start, "end": r.end, "heading_path": r.heading_path, "role": r.role,
         "scores": {k: round(v, 6) for k, v in hit.parts.items()},
     }
 
 
-def search_view(query: str, hits: list[Hit]) -> dict[str, Any]:
-    return {"query": query, "hits": [hit_view(h, query) for h in hits]}
+def search_view(query: str, hits: list[Hit], expansion: list[str] | None = None) -> dict[str, Any]:
+    return {"query": query, "expansion": expansion or [], "hits": [hit_view(h, query) for h in hits]}
 
 
 def covers_view(query: str, groups: list[DocumentGroup]) -> dict[str, Any]:

@@ -349,11 +349,10 @@ def laws_index(data_dir: Path):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    from search.check import DraftChecker, Judge
+    from search.check import DraftChecker, Judge, candidate_retriever
     from search.check.editions import older_editions
     from search.check.features import FEATURES
     from search.check.judge import MODELS, model_path
-    from search.engine import make_retriever
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="/tmp/stdkg-check")
@@ -366,7 +365,7 @@ def main() -> None:
         raise SystemExit(f"{CHECK_DEV} is missing: the labelled data lives in ../shared/data beside the repository")
     settings, encoder, index = laws_index(Path(args.data))
     placeholder = Judge(None, np.ones(4), encoder.name, {})  # describe() needs no fitted model
-    checker = DraftChecker(make_retriever("hybrid", index, encoder), encoder, index.row_vectors, placeholder,
+    checker = DraftChecker(candidate_retriever(index, encoder), encoder, index.row_vectors, placeholder,
                            older_editions(index.rows))
     started = time.perf_counter()
     clauses = load_sources(checker, encoder)

@@ -27,16 +27,16 @@ def main() -> None:
     from bench.check_calibrate import laws_index
     from ingest.document import load_documents
     from ingest.normalise import matching_form
-    from search.check import DraftChecker, skipped
+    from search.check import DraftChecker, candidate_retriever, skipped
     from search.check.editions import older_editions
-    from search.engine import Filters, make_retriever
+    from search.engine import Filters
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="/tmp/stdkg-check")
     parser.add_argument("--repeat", type=int, default=2, help="passes over the clauses (the first warms caches)")
     args = parser.parse_args()
     settings, encoder, index = laws_index(Path(args.data))
-    retriever = make_retriever("hybrid", index, encoder)
+    retriever = candidate_retriever(index, encoder)
     drafts = sorted((SHARED / "check-dev").glob("draft_*.md")) + sorted(
         p for p in (ROOT / "bench" / "data" / "drafts").glob("draft_*") if p.suffix in (".md", ".txt"))
     clauses = [matching_form(c.text) for path in drafts

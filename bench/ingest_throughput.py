@@ -26,7 +26,8 @@ def child(backend: str) -> dict[str, object]:
     from api.pipeline import DataDir, ingest
     from api.settings import Settings
     from search.engine import make_retriever
-    from statute_eval import STARD, evaluate, load_qrels
+    from retrieval_sets import STARD, mean_metrics, stard_queries
+    from search.engine import Filters
 
     settings = Settings(model_backend=backend)
     encoder = get_encoder(settings)
@@ -35,11 +36,14 @@ def child(backend: str) -> dict[str, object]:
     t0 = time.perf_counter()
     summary = ingest([str(STARD / "corpus.jsonl")], data, settings.taxonomy, encoder=lambda: encoder)
     seconds = time.perf_counter() - t0
-    queries = [json.loads(x) for x in (STARD / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
-    qrels = load_qrels(STARD / "qrels.tsv")
+    queries = stard_queries()
     index = data.load_index()
-    quality = {mode: evaluate(make_retriever(mode, index, encoder), queries, qrels)["nDCG@10"]
-               for mode in ("semantic", "hybrid")}
+    quality = {}
+    for mode in ("semantic", "hybrid"):
+        retriever = make_retriever(mode, index, encoder)
+        rankings = {q.id: [h.row.clause_id for h in retriever.search(q.text, 100, Filters(status="all"))]
+                    for q in queries}
+        quality[mode] = mean_metrics(rankings, queries)["nDCG@10"]
     peak = next(int(x.split()[1]) / 1024 for x in Path("/proc/self/status").read_text().splitlines()
                 if x.startswith("VmHWM:"))
     return {"backend": backend, "articles": summary.clauses, "seconds": seconds,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.catalog import Catalog
-from ingest.document import load_documents
+from ingest.document import READER_VERSION, load_documents
 from ingest.errors import IngestError
 from ingest.read import SUFFIXES, read_bytes, sha256_of
 from ingest.records import Document
@@ -78,7 +78,7 @@ def _ingest_one(file: Path, shown: str, catalog: Catalog, summary: IngestSummary
     try:
         data = read_bytes(file)
         sha = sha256_of(data)
-        if catalog.source_sha(key) == sha:
+        if catalog.source_sha(key) == sha and catalog.source_reader(key) == READER_VERSION:
             ids = catalog.source_documents(key)
             summary.unchanged.extend(ids)
             _count(summary, [catalog.get(i) for i in ids])
@@ -92,7 +92,7 @@ def _ingest_one(file: Path, shown: str, catalog: Catalog, summary: IngestSummary
                                               "please report this file"))
         return
     before = set(catalog.source_documents(key))
-    stored = catalog.put_source(key, sha, docs)
+    stored = catalog.put_source(key, sha, docs, READER_VERSION)
     removed = sorted(before - {d.id for d in stored})
     summary.added.extend(d.id for d in stored)
     summary.removed.extend(removed)

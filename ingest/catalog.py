@@ -121,12 +121,17 @@ class Catalog:
         entry = self.manifest["sources"].get(key)
         return entry["sha256"] if entry else None
 
+    def source_reader(self, key: str) -> int:
+        """The reader version that produced a source's documents (1: before versions were recorded)."""
+        entry = self.manifest["sources"].get(key)
+        return int(entry.get("reader", 1)) if entry else 0
+
     def source_documents(self, key: str) -> list[str]:
         entry = self.manifest["sources"].get(key)
         return list(entry["documents"]) if entry else []
 
     # ---- writing (call inside `locked`) --------------------------------------------
-    def put_source(self, key: str, sha256: str, docs: list[Document]) -> list[Document]:
+    def put_source(self, key: str, sha256: str, docs: list[Document], reader: int = 1) -> list[Document]:
         """Store the documents of one source, replacing what that source gave before.
 
         A document id already owned by another source gets a suffix, so nothing
@@ -144,7 +149,8 @@ class Catalog:
             body = json.dumps(doc.to_dict(), ensure_ascii=False, indent=1).encode()
             files[doc.id] = f"{doc.id}.{hashlib.sha256(body).hexdigest()[:12]}.json"
             write_atomic(self.docs_dir / files[doc.id], body)
-        self.manifest["sources"][key] = {"sha256": sha256, "documents": [d.id for d in stored], "files": files}
+        self.manifest["sources"][key] = {"sha256": sha256, "documents": [d.id for d in stored], "files": files,
+                                         "reader": reader}
         self._save_manifest()   # the switch: before it the previous versions are current, after it the new ones
         for path in previous - {self.docs_dir / f for f in files.values()}:
             path.unlink(missing_ok=True)

@@ -17,6 +17,10 @@ from ingest.records import Clause, Document, Reference, Source, Term
 from ingest.references import in_text_references, reference_list, replaced_editions
 from ingest.segment import Segment, segment
 
+# Bump when reading or segmenting changes what a source yields: sources read by another version
+# are read again by the next ingest, even when their files are unchanged.
+READER_VERSION = 2
+
 _TERM_LINE = re.compile(r"^(.+?)\s+([A-Za-z][A-Za-z0-9 ,'()/;.\-]*)$")
 
 

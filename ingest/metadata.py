@@ -146,20 +146,30 @@ def extract_metadata(cover: list[Line], full_text: str, structure: str, stem: st
         number = number_from_filename(stem)
         printed = number
     if number is not None and structure in ("standard", "plain"):
-        return _standard_metadata(cover, cover_text, number, printed, stem)
+        return _standard_metadata(cover, cover_text, number, printed, stem, full_text)
     if structure == "law" or (structure == "plain" and re.search(r"第[一二三四五六七八九十百]+条", full_text[:2000])):
         return _law_metadata(cover, full_text, stem)
     if structure == "policy":
         return _policy_metadata(cover, full_text, stem)
     if number is not None:
-        return _standard_metadata(cover, cover_text, number, printed, stem)
+        return _standard_metadata(cover, cover_text, number, printed, stem, full_text)
     title = default_title or _first_title(cover) or _stem_title(stem)
     return Metadata(None, None, title, "other", "unknown", None, None, None, None, None)
 
 
-def _standard_metadata(cover: list[Line], cover_text: str, number: str, printed: str | None, stem: str) -> Metadata:
+# 前言: "本文件的名称由《旧名》更名为《新名》", "标准名称改为“新名”" (a cover converted as an image has no title)
+_RENAMED = re.compile(r"名称(?:由\s*[《“\"].{2,60}?[》”\"]\s*)?(?:更名|改|更改|修改|变更)为\s*[《“\"](.{2,60}?)[》”\"]")
+
+
+def _renamed_title(full_text: str) -> str | None:
+    m = _RENAMED.search(full_text[:20000])
+    return m.group(1).strip() if m else None
+
+
+def _standard_metadata(cover: list[Line], cover_text: str, number: str, printed: str | None, stem: str,
+                       full_text: str = "") -> Metadata:
     level, mandatory = standard_level(number)
-    title = _standard_title(cover) or _stem_title(stem, number)
+    title = _standard_title(cover) or _renamed_title(full_text) or _stem_title(stem, number)
     return Metadata(
         number, printed, title, "standard", level, mandatory, _issuer_before_fabu(cover),
         _dated(cover_text, "发布"), _dated(cover_text, "实施"), None,

@@ -128,14 +128,103 @@ def _docx_text(path: Path, data: bytes) -> str:
             str(path), f"not a valid .docx file ({exc}); open and re-save it in a word processor"
         ) from exc
     lines: list[str] = []
+    numbers = ListNumbers(document)
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             for row in block.rows:
                 cells = [cell.text.strip().replace("\n", " ") for cell in row.cells]
                 lines.append("\t".join(_dedupe_merged(cells)))
         else:
-            lines.append(block.text)
+            number = numbers.of(block)
+            lines.append(f"{number} {block.text}" if number and block.text.strip() else block.text)
     return "\n".join(lines)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _format_count(n: int, fmt: str) -> str:
+    if fmt in ("upperLetter", "lowerLetter"):
+        letter = chr(ord("A") + (n - 1) % 26)
+        return letter if fmt == "upperLetter" else letter.lower()
+    if fmt in ("chineseCounting", "chineseCountingThousand", "ideographTraditional", "japaneseCounting"):
+        if n < 10:
+            return _CN_DIGITS[n]
+        tens, ones = divmod(n, 10)
+        return f"{_CN_DIGITS[tens] if tens > 1 else ''}十{_CN_DIGITS[ones] if ones else ''}"
+    return str(n)
+
+
+class ListNumbers:
+    """The numbers Word prints before numbered paragraphs (automatic multi-level lists: standards
+    written in a template number 4 / 4.1 / 4.1.1 / 附录A this way, and the numbers are not in the
+    text). Counts per list definition as Word does; bullets and unknown formats give no number."""
+
+    def __init__(self, document) -> None:  # type: ignore[no-untyped-def]
+        self.levels: dict[str, dict[int, tuple[int, str, str]]] = {}   # abstract id -> ilvl -> (start, fmt, text)
+        self.abstract_of: dict[str, str] = {}                            # numId -> abstract id
+        self.counters: dict[str, list[int]] = {}
+        try:
+            numbering = document.part.numbering_part.element
+        except (KeyError, NotImplementedError):
+            return
+        for abstract in numbering.iter(f"{_W}abstractNum"):
+            levels = {}
+            for lvl in abstract.iter(f"{_W}lvl"):
+                start, fmt, text = (lvl.find(f"{_W}{tag}") for tag in ("start", "numFmt", "lvlText"))
+                levels[int(lvl.get(f"{_W}ilvl", "0"))] = (
+                    int(start.get(f"{_W}val", "1")) if start is not None else 1,
+                    fmt.get(f"{_W}val", "decimal") if fmt is not None else "decimal",
+                    text.get(f"{_W}val", "") if text is not None else "")
+            self.levels[abstract.get(f"{_W}abstractNumId", "")] = levels
+        for num in numbering.iter(f"{_W}num"):
+            ref = num.find(f"{_W}abstractNumId")
+            if ref is not None:
+                self.abstract_of[num.get(f"{_W}numId", "")] = ref.get(f"{_W}val", "")
+
+    @staticmethod
+    def _num_pr(element):  # type: ignore[no-untyped-def]
+        ppr = element.find(f"{_W}pPr")
+        return ppr.find(f"{_W}numPr") if ppr is not None else None
+
+    def _reference(self, paragraph) -> tuple[str, int] | None:  # type: ignore[no-untyped-def]
+        """(numId, level) of a paragraph, from itself or its style (and the styles it is based on)."""
+        num_pr = self._num_pr(paragraph._p)
+        style = paragraph.style
+        while num_pr is None and style is not None:
+            num_pr = self._num_pr(style.element)
+            style = style.base_style
+        if num_pr is None:
+            return None
+        num_id, ilvl = num_pr.find(f"{_W}numId"), num_pr.find(f"{_W}ilvl")
+        if num_id is None:
+            return None
+        return num_id.get(f"{_W}val", ""), int(ilvl.get(f"{_W}val", "0")) if ilvl is not None else 0
+
+    def of(self, paragraph) -> str | None:  # type: ignore[no-untyped-def]
+        if not self.levels:
+            return None
+        ref = self._reference(paragraph)
+        if ref is None or ref[0] not in self.abstract_of:
+            return None
+        abstract = self.abstract_of[ref[0]]
+        levels = self.levels.get(abstract, {})
+        level = ref[1]
+        if level not in levels or levels[level][1] in ("bullet", "none"):
+            return None
+        counts = self.counters.setdefault(abstract, [0] * 9)
+        for deeper in range(level + 1, 9):
+            counts[deeper] = 0
+        for upper in range(level + 1):
+            if counts[upper] == 0:
+                counts[upper] = levels.get(upper, (1, "decimal", ""))[0] - (upper == level)
+        counts[level] += 1
+        text = levels[level][2]
+        for k in range(level + 1):
+            fmt = levels.get(k, (1, "decimal", ""))[1]
+            text = text.replace(f"%{k + 1}", _format_count(counts[k], fmt))
+        return text.strip() or None
 
 
 def _dedupe_merged(cells: list[str]) -> list[str]:

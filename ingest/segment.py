@@ -126,8 +126,14 @@ _ANNEX_TYPE = re.compile(r"^[(（]\s*(规范性|资料性|提示的|标准的)(?
 _ANNEX_NUM = re.compile(r"^([A-Z](?:\.\d{1,3}){1,6})(?:\s+(.*)|([\u4e00-\u9fff].*)|$)")
 # "1.5 倍", "10 mm": a decimal or a measure at a line start, not a clause number
 _UNIT_START = re.compile(r"^(?:[%‰℃°倍]|(?:m|cm|mm|km|kg|g|min|h|s|kPa|MPa|dB|lx|m2|m²)(?![A-Za-z]))")
-# "5.2 的规定", "4.1～4.3": a number in running text; "3  高  立即整改": a table row
-_REFERENCE_START = re.compile(r"^(?:的|中的|中规定|条|款|所述|所列|和|或|及|至|～|~|、|\)|给出|列出|之)")
+# "5.2 的规定", "4.1～4.3", "5.1 至 5.4": a number in running text ("至少", "及时" start clauses);
+# "3  高  立即整改": a table row
+_NEXT_NUMBER = r"\s*(?:\d|[A-Z]\.\d|附录)"
+_REFERENCE_START = re.compile(
+    rf"^(?:的|中的|中规定|所述|所列|给出|列出|之(?:[中外内后前]|规定)|\)|[，,。；;]|(?:和|或|及|与|至|～|~|、){_NEXT_NUMBER}"
+    r"|(?:条|款)(?:的|规定|中|所|要求|执行|[^\u4e00-\u9fff]|$))")
+# "5.1 生活照料 5.1.1 服务人员应……": a converter joined a heading and its first sub-clause
+_JOINED_CHILD = re.compile(r"^(\S.{0,29}?)\s+(\d{1,2}(?:\.\d{1,3}){1,6})\s+(?=\S)")
 _TABLE_ROW = re.compile(r"\t|\S{2,} {2,}\S{2,}")   # columns, not a spaced-out heading such as 范  围
 _SPECIAL = {"前言": "foreword", "引言": "introduction", "参考文献": "bibliography", "索引": "index"}
 _ANNEX_TYPES = {"规范性": "normative", "标准的": "normative", "资料性": "informative", "提示的": "informative"}
@@ -171,6 +177,7 @@ class _Standard:
         self.annex: str | None = None
         self.expect_heading = False
         self.chapter_kind = "requirement"
+        self.previous = ""             # the last body line, to tell a wrapped sentence from a clause
 
     def run(self) -> _Builder:
         in_toc, toc_seen = False, set()
@@ -193,8 +200,10 @@ class _Standard:
             if self.mode != "front" and is_bare_standard_number(s):
                 continue  # a running page header such as "GB/T 7714—2015"
             if self._heading(line, i) or self._pending_heading(line):
+                self.previous = ""
                 continue
             self.b.add(line)
+            self.previous = s
         return self.b
 
     def _pending_heading(self, line: Line) -> bool:
@@ -251,8 +260,16 @@ class _Standard:
         if annex:
             parts = (annex,) + parts
         rest = line.s[rest_at:].strip()
-        if rest and (_UNIT_START.match(rest) or _REFERENCE_START.match(rest) or _TABLE_ROW.search(rest)):
+        joined = _JOINED_CHILD.match(line.s[rest_at:])
+        if joined and not (joined.group(2).rsplit(".", 1)[0] == number and is_heading_like(joined.group(1), 30)
+                           and obligation_of(joined.group(1)) is None):
+            joined = None
+        if joined:
+            rest = joined.group(1)
+        elif rest and (_UNIT_START.match(rest) or _REFERENCE_START.match(rest) or _TABLE_ROW.search(rest)):
             return False
+        if _mid_sentence(self.previous):
+            return False   # "……按\n5.4.4 处理；": a sentence wrapped before a number it cites
         parent = parts[:-1]
         if parent and self.path[: len(parent)] != parent:
             return False
@@ -277,6 +294,10 @@ class _Standard:
         if kind == "term" and len(parts) > 1 and rest:
             heading, body = original, ""   # 3.1 养老机构 elderly care institution
         parent_key = ".".join(map(str, parent)) if parent else None
+        if joined:
+            self.b.open(number, number, squash(joined.group(1)), kind, parent_key, line)
+            child_at = rest_at + joined.start(2)
+            return self._open_numbered(_tail(line, child_at), i, joined.group(2), joined.end() - joined.start(2), annex)
         self.b.open(number, number, heading, kind, parent_key, line, body)
         self.expect_heading = heading is None and not body
         return True
@@ -286,6 +307,21 @@ class _Standard:
             if line.s:
                 return line.s
         return ""
+
+
+_SENTENCE_END = "。；;：:！？!?"
+
+
+def _mid_sentence(previous: str) -> bool:
+    """A long body line that stops without ending its sentence: the next line continues it."""
+    return len(previous) >= 20 and previous[-1] not in _SENTENCE_END and not previous.startswith(("|", "[")) \
+        and not _TABLE_ROW.search(previous) and bool(re.search(r"[，、,]", previous))
+
+
+def _tail(line: Line, pos: int) -> Line:
+    """The part of a line from structural position `pos` on, as a line of its own."""
+    raw = line.raw_from(pos)
+    return Line(raw, line.s[pos:].strip(), line.offset_of(pos), 0)
 
 
 # ---- laws and regulations ------------------------------------------------------------

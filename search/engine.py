@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -14,10 +15,14 @@ from ingest.normalise import normalise_query
 from search.encoder import Encoder
 from search.fusion import Scores, get_fusion
 from search.index import FORMAT_VERSION, IndexMismatch, IndexStore, Row
+from search.ranking import (FEEDBACK_ROWS, FEEDBACK_WEIGHT, MODELS as RANKERS, CandidateScores, Ranker,
+                            RankerMissing, features)
+from search.thesaurus import Thesaurus
 from search.tokenize import char_ngrams, words
 
 MODES = ("hybrid", "keyword", "semantic")
 DEPTH = 100  # candidates taken from each retriever before fusion
+RANK_DEPTH = 50  # candidates taken from each retriever for the learned ranker (bench/rank_fit.py)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class Hit:
 class Retriever(Protocol):
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]: ...
 
+    def expansion(self, query: str) -> list[str]: ...   # the thesaurus terms added to the query
+
 
 class LoadedIndex:
     """An index directory in memory."""
@@ -69,7 +76,8 @@ class LoadedIndex:
         self.dir = directory
         self.meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
         if self.meta.get("format") != FORMAT_VERSION:
-            raise IndexMismatch(f"index format {self.meta.get('format')} is not {FORMAT_VERSION}; re-ingest into a new --data")
+            raise IndexMismatch(f"index format {self.meta.get('format')} is not {FORMAT_VERSION}; "
+                                "run `stdkg ingest` on any path, or restart `stdkg serve`, to rebuild it")
         with open(directory / "rows.jsonl", encoding="utf-8") as fh:
             self.rows = [Row(**{**r, "domains": tuple(r["domains"])}) for r in map(json.loads, fh)]
         self.bm25_words = bm25s.BM25.load(str(directory / "bm25-words"), show_progress=False)
@@ -79,11 +87,35 @@ class LoadedIndex:
         faiss.omp_set_num_threads(1)
         self.chunk_rows = np.load(directory / "chunk_rows.npy", allow_pickle=False)
         self.vectors = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode="r")
+        self.title_vectors = np.load(directory / "title_vectors.npy", allow_pickle=False)
+        self.title_of = np.load(directory / "title_of.npy", allow_pickle=False)
         self._masks: dict[Filters, np.ndarray | None] = {}
+        self._prepared: dict[str, str] = {}
+        self.thesaurus = Thesaurus.load(directory)
         # each row's chunks, built once at load: a loaded index is never changed while it is read
         order = np.argsort(self.chunk_rows, kind="stable")
         bounds = np.searchsorted(self.chunk_rows[order], np.arange(len(self.rows) + 1))
         self._row_chunks = [order[bounds[i] : bounds[i + 1]] for i in range(len(self.rows))]
+
+    @property
+    def thesaurus(self) -> Thesaurus:
+        return self._thesaurus
+
+    @thesaurus.setter
+    def thesaurus(self, thesaurus: Thesaurus) -> None:
+        self._thesaurus = thesaurus
+        self._prepared.clear()
+
+    def prepare(self, query: str) -> str:
+        """A query as both retrievers search it: normalised, with the thesaurus's preferred terms added
+        (kept for the last queries: one search prepares its query for each retriever)."""
+        prepared = self._prepared.get(query)
+        if prepared is None:
+            prepared = self.thesaurus.expand(normalise_query(query))
+            if len(self._prepared) >= 1024:   # bounded: forget the oldest
+                self._prepared.pop(next(iter(self._prepared)), None)
+            self._prepared[query] = prepared
+        return prepared
 
     def row_vectors(self, row: int) -> np.ndarray:
         """The vectors of a row's chunks (one per 512-token window of the clause)."""
@@ -124,20 +156,28 @@ def _top(scores: np.ndarray, mask: np.ndarray | None, depth: int) -> Scores:
 class KeywordRetriever:
     """BM25 over jieba words and over character n-grams, fused by reciprocal rank."""
 
-    def __init__(self, index: LoadedIndex) -> None:
+    def __init__(self, index: LoadedIndex, expand: bool = True) -> None:
         self.index = index
+        self.expand = expand   # add the thesaurus's preferred terms to the query
 
-    def scores(self, query: str, mask: np.ndarray | None, depth: int = DEPTH) -> list[Scores]:
-        q = normalise_query(query)
+    def query(self, query: str) -> str:
+        return self.index.prepare(query) if self.expand else normalise_query(query)
+
+    def expansion(self, query: str) -> list[str]:
+        return self.index.thesaurus.expansion(normalise_query(query)) if self.expand else []
+
+    def arrays(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 over words and over characters for every row (zeros where no token is shared)."""
+        q = self.query(query)
         out = []
         for model, tokenizer in ((self.index.bm25_words, words), (self.index.bm25_chars, char_ngrams)):
             tokens = [t for t in tokenizer(q) if t in model.vocab_dict]
-            if not tokens:
-                out.append({})
-                continue
-            s = model.get_scores(tokens)
-            out.append({k: v for k, v in _top(s, mask, depth).items() if v > 0})
-        return out
+            out.append(np.asarray(model.get_scores(tokens), dtype=np.float64) if tokens
+                       else np.zeros(len(self.index.rows)))
+        return out[0], out[1]
+
+    def scores(self, query: str, mask: np.ndarray | None, depth: int = DEPTH) -> list[Scores]:
+        return [{k: v for k, v in _top(a, mask, depth).items() if v > 0} for a in self.arrays(query)]
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         lists = self.scores(query, self.index.mask(filters or Filters()))
@@ -147,16 +187,23 @@ class KeywordRetriever:
 class SemanticRetriever:
     """Inner product over normalised e5 vectors; a clause scores as its best chunk."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder) -> None:
+    def __init__(self, index: LoadedIndex, encoder: Encoder, expand: bool = True) -> None:
         if index.meta["model"] != encoder.name:
             raise IndexMismatch(f"the index was built with {index.meta['model']!r}, not {encoder.name!r}; re-ingest")
         self.index = index
         self.encoder = encoder
+        self.expand = expand
 
-    def scores(self, query: str, mask: np.ndarray | None, depth: int = DEPTH) -> Scores:
+    def expansion(self, query: str) -> list[str]:
+        return self.index.thesaurus.expansion(normalise_query(query)) if self.expand else []
+
+    def vector(self, query: str) -> np.ndarray:
+        q = self.index.prepare(query) if self.expand else normalise_query(query)
+        return self.encoder.queries([q])
+
+    def top(self, vec: np.ndarray, mask: np.ndarray | None, depth: int = DEPTH) -> Scores:
         import faiss
 
-        vec = self.encoder.queries([normalise_query(query)])
         n = self.index.faiss.ntotal
         if n == 0:
             return {}
@@ -177,6 +224,36 @@ class SemanticRetriever:
                 out[key] = float(score)
         return dict(list(out.items())[:depth])
 
+    def top_rows(self, vec: np.ndarray, mask: np.ndarray | None, depth: int = DEPTH) -> np.ndarray:
+        """Positions of the `depth` rows with the best chunks (within the mask)."""
+        import faiss
+
+        n = self.index.faiss.ntotal
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        params = None
+        if mask is not None:
+            chunk_ids = np.flatnonzero(mask[self.index.chunk_rows]).astype(np.int64)
+            if len(chunk_ids) == 0:
+                return np.zeros(0, dtype=np.int64)
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(chunk_ids))
+        _, ids = self.index.faiss.search(vec, min(n, depth * 2), params=params)
+        rows = self.index.chunk_rows[ids[0][ids[0] >= 0]]
+        _, first = np.unique(rows, return_index=True)
+        return rows[np.sort(first)[:depth]].astype(np.int64)
+
+    def cosines(self, vec: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The cosine of the query with each given row's best chunk."""
+        chunks = [self.index._row_chunks[r] for r in rows]
+        sizes = np.fromiter((len(c) for c in chunks), dtype=np.int64, count=len(chunks))
+        if not len(rows) or not sizes.all():
+            return np.array([self.index.similarity(vec[0], int(r)) for r in rows])
+        sims = np.asarray(self.index.vectors[np.concatenate(chunks)]) @ vec[0]
+        return np.maximum.reduceat(sims, np.concatenate(([0], np.cumsum(sizes)[:-1])))
+
+    def scores(self, query: str, mask: np.ndarray | None, depth: int = DEPTH) -> Scores:
+        return self.top(self.vector(query), mask, depth)
+
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         s = self.scores(query, self.index.mask(filters or Filters()))
         return _hits(self.index, s, k, {"semantic": s})
@@ -189,43 +266,111 @@ DEFAULT_WEIGHTS = (0.0, 0.4, 0.6)   # words, chars, semantic (tuned on STARD dev
 
 
 class HybridRetriever:
-    """Keyword (word and character BM25) and semantic candidates, fused by name."""
+    """Keyword (word and character BM25) and semantic candidates, re-scored by the learned ranker
+    when one is given, else fused by name (convex by default)."""
 
     def __init__(self, keyword: KeywordRetriever, semantic: SemanticRetriever, fusion: str = DEFAULT_FUSION,
-                 weights: tuple[float, float, float] = DEFAULT_WEIGHTS) -> None:
+                 weights: tuple[float, float, float] = DEFAULT_WEIGHTS, ranker: Ranker | None = None) -> None:
         self.keyword, self.semantic = keyword, semantic
         self.fuse = get_fusion(fusion)
         self.weights = weights
+        self.ranker = ranker
+        self.superseded_factor = SUPERSEDED_FACTOR   # for the convex fusion (bench/lawref_eval.py measures it)
+
+    def expansion(self, query: str) -> list[str]:
+        return self.keyword.expansion(query)
+
+    def candidates(self, query: str, mask: np.ndarray | None, depth: int = RANK_DEPTH) -> CandidateScores:
+        """Every row in the top `depth` of a retriever, with all three retrievers' scores."""
+        index = self.keyword.index
+        word_scores, char_scores = self.keyword.arrays(query)
+        vec = self.semantic.vector(query)
+        rows = np.union1d(np.union1d(_top_rows(word_scores, mask, depth), _top_rows(char_scores, mask, depth)),
+                          self.semantic.top_rows(vec, mask, depth)).astype(np.int64)
+        semantic = self.semantic.cosines(vec, rows)
+        top = rows[np.argsort(-semantic, kind="stable")[:FEEDBACK_ROWS]]
+        moved = vec[0] + FEEDBACK_WEIGHT * np.mean([index.row_vectors(int(r)).mean(axis=0) for r in top],
+                                                   axis=0) if len(top) else vec[0]
+        moved = (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)[None, :]
+        titles = index.title_vectors[index.title_of[rows]] @ vec[0] if len(rows) else np.zeros(0)
+        return CandidateScores(rows, word_scores[rows], char_scores[rows], semantic,
+                               self.semantic.cosines(moved, rows), titles)
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         mask = self.keyword.index.mask(filters or Filters())
-        lists = self.keyword.scores(query, mask) + [self.semantic.scores(query, mask)]
-        fused = self.fuse(lists, weights=list(self.weights), depth=DEPTH)
-        return _hits(self.keyword.index, fused, k, {"words": lists[0], "chars": lists[1], "semantic": lists[2]})
+        index = self.keyword.index
+        if self.ranker is None:
+            lists = self.keyword.scores(query, mask) + [self.semantic.scores(query, mask)]
+            fused = self.fuse(lists, weights=list(self.weights), depth=DEPTH)
+            return _hits(index, fused, k, {"words": lists[0], "chars": lists[1], "semantic": lists[2]},
+                         self.superseded_factor)
+        found = self.candidates(query, mask, max(RANK_DEPTH, k))
+        relevance = self.ranker.scores(features(found, self.keyword.query(query), index.rows))
+        relevance *= np.array([ROLE_FACTORS.get(index.rows[r].role, 1.0) for r in found.rows])
+        best = np.argsort(-relevance, kind="stable")[:k]
+        return [Hit(index.rows[int(found.rows[j])], float(relevance[j]),
+                    {name: float(getattr(found, name)[j]) for name in ("words", "chars", "semantic")
+                     if getattr(found, name)[j] > 0}, int(found.rows[j])) for j in best]
+
+
+def _top_rows(scores: np.ndarray, mask: np.ndarray | None, depth: int) -> np.ndarray:
+    """Positions of the `depth` best positive scores (within the mask)."""
+    if mask is not None:
+        scores = np.where(mask, scores, 0.0)
+    positive = int(np.count_nonzero(scores > 0))
+    if positive == 0:
+        return np.zeros(0, dtype=np.int64)
+    depth = min(depth, positive)
+    top = np.argpartition(-scores, depth - 1)[:depth]
+    return top[scores[top] > 0]
 
 
 # A superseded edition usually repeats its successor's wording; when both are asked for
 # (--status all), the current one should come first, so older editions' scores are scaled down.
-SUPERSEDED_FACTOR = 0.9
+# The learned ranker has the status as a feature and needs no factor.
+SUPERSEDED_FACTOR = 0.9   # measured (bench/lawref_eval.py --status all): best nDCG@10 of 1.0, 0.95, 0.9, 0.8, 0.7, 0.5
+# Rows about the document rather than its subject (前言, the list of normative references, 参考文献)
+# stay searchable but rank below the clauses that match as well.
+ROLE_FACTORS = {"clause": 1.0, "boilerplate": 0.7, "bibliography": 0.5}
 
 
-def _hits(index: LoadedIndex, fused: Scores, k: int, parts: dict[str, Scores]) -> list[Hit]:
-    fused = {key: s * (SUPERSEDED_FACTOR if index.rows[int(key)].status == "superseded" and s > 0 else 1.0)
-             for key, s in fused.items()}
+def _hits(index: LoadedIndex, fused: Scores, k: int, parts: dict[str, Scores],
+          superseded: float = SUPERSEDED_FACTOR) -> list[Hit]:
+    def factor(row: Row) -> float:
+        return ROLE_FACTORS.get(row.role, 1.0) * (superseded if row.status == "superseded" else 1.0)
+
+    fused = {key: s * factor(index.rows[int(key)]) if s > 0 else s for key, s in fused.items()}
     ranked = sorted(fused.items(), key=lambda kv: (-kv[1], int(kv[0])))[:k]
     return [Hit(index.rows[int(key)], score, {name: p[key] for name, p in parts.items() if key in p}, int(key))
             for key, score in ranked]
 
 
-def make_retriever(mode: str, index: LoadedIndex, encoder: Encoder | None) -> Retriever:
+def make_retriever(mode: str, index: LoadedIndex, encoder: Encoder | None, learned: bool = True,
+                   expand: bool = True, rankers: Path = RANKERS) -> Retriever:
+    """A retriever by mode. Hybrid uses the ranker fitted for the encoder's backend (in `rankers`)
+    unless `learned` is False or none was fitted; `expand` adds the thesaurus's terms to queries."""
     if mode not in MODES:
         raise InvalidInput(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
     if mode == "keyword":
-        return KeywordRetriever(index)
+        return KeywordRetriever(index, expand)
     if encoder is None:
         raise InvalidInput(f"mode {mode!r} needs the embedding model")
-    semantic = SemanticRetriever(index, encoder)
-    return semantic if mode == "semantic" else HybridRetriever(KeywordRetriever(index), semantic)
+    semantic = SemanticRetriever(index, encoder, expand)
+    if mode == "semantic":
+        return semantic
+    return HybridRetriever(KeywordRetriever(index, expand), semantic, ranker=_ranker(encoder.name, rankers) if learned else None)
+
+
+def _ranker(encoder_name: str, directory: Path) -> Ranker | None:
+    try:
+        return _load_ranker(encoder_name, directory)
+    except RankerMissing:
+        return None   # a backend without a fitted ranker fuses by hand-set weights
+
+
+@lru_cache(maxsize=8)
+def _load_ranker(encoder_name: str, directory: Path) -> Ranker:
+    return Ranker.load(encoder_name, directory)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ async def search(params: Params, state: StateDep) -> dict[str, Any]:
     retriever = state.retriever(params.mode)
 
     def work() -> dict[str, Any]:
-        return views.search_view(params.q, retriever.search(params.q, params.k, _filters(params)))
+        return views.search_view(params.q, retriever.search(params.q, params.k, _filters(params)),
+                                 retriever.expansion(params.q))
 
     return await state.run(work, state.settings.request_timeout, "search")
 

@@ -24,7 +24,7 @@ from search.check.editions import Editions
 from search.check.features import FEATURES, NO_OLDER_EDITION, Candidate, PairView, feature_matrix, pair_view, sentence_coverage
 from search.check.judge import LABELS, Judge
 from search.encoder import Encoder
-from search.engine import Filters, Hit, Retriever
+from search.engine import Filters, Hit, LoadedIndex, Retriever, make_retriever
 from search.index import Row
 
 KINDS = ("conflict", "duplicate", "overlap")   # strongest first: a clause's label is its strongest finding
@@ -215,3 +215,9 @@ def summary(checks: list[ClauseCheck]) -> dict[str, object]:
         for finding in check.findings:
             findings[finding.kind] += 1
     return {**clauses, "findings": findings}
+
+
+def candidate_retriever(index: LoadedIndex, encoder: Encoder) -> Retriever:
+    """The retriever the judge was fitted with: hybrid search by convex fusion, the draft's
+    wording searched as written (no thesaurus terms added)."""
+    return make_retriever("hybrid", index, encoder, learned=False, expand=False)

@@ -84,6 +84,14 @@ def test_search_matches_the_cli(client, http_data, capsys):
     assert hit["clause_id"] == "MZ-T-9901-2023:5.2.2" and "<mark>配比</mark>" in hit["snippet"]
 
 
+def test_search_reports_the_thesaurus_expansion_and_the_heading_path(client):
+    body = client.get("/api/search", params={"q": "低保 申请", "mode": "keyword", "k": 3}).json()
+    assert body["expansion"] == ["最低生活保障"]
+    assert client.get("/api/search", params={"q": "护理员配比", "mode": "keyword"}).json()["expansion"] == []
+    hit = client.get("/api/search", params={"q": "护理员配比", "mode": "keyword", "k": 1}).json()["hits"][0]
+    assert hit["role"] == "clause" and hit["heading_path"]   # 5.2.2 sits under its chapter and clause headings
+
+
 @pytest.mark.parametrize("mode", ["hybrid", "semantic"])
 def test_search_modes_with_the_injected_encoder(client, mode):
     hits = client.get("/api/search", params={"q": "遗体接运", "mode": mode, "k": 3}).json()["hits"]

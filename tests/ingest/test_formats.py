@@ -37,6 +37,41 @@ def test_docx_paragraphs_and_tables(tmp_path):
     assert doc.clauses[-1].text.splitlines()[-1] == "咨询\t即时"
 
 
+def _numbered_docx(path: Path, paragraphs: list[tuple[int | None, str]]) -> Path:
+    """A .docx whose clause numbers come from a Word multi-level list (level per paragraph, None:
+    not numbered), the way standards written in a template carry them: not in the text."""
+    from docx import Document as Docx
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    d = Docx()
+    numbering = d.part.numbering_part.element
+    levels = "".join(
+        f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+        f'<w:lvlText w:val="{".".join(f"%{k + 1}" for k in range(i + 1))}"/></w:lvl>' for i in range(3))
+    numbering.append(parse_xml(f'<w:abstractNum {w} w:abstractNumId="90">{levels}</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    for level, text in paragraphs:
+        p = d.add_paragraph(text)
+        if level is not None:
+            p._p.get_or_add_pPr().append(parse_xml(
+                f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+    d.save(path)
+    return path
+
+
+def test_docx_clause_numbers_from_word_list_numbering(tmp_path):
+    path = _numbered_docx(tmp_path / "n.docx", [
+        (None, "DB42/T 9981—2024"), (None, "示例助餐服务规范"), (None, "2024-01-01 发布"),
+        (0, "范围"), (None, "本文件规定了助餐服务的要求。"), (0, "规范性引用文件"), (None, "本文件没有规范性引用文件。"),
+        (0, "术语和定义"), (None, "本文件没有需要界定的术语和定义。"), (0, "服务要求"), (1, "场所"),
+        (2, "助餐点应设置无障碍通道。"), (2, "餐具应每餐消毒。"), (1, "人员"), (2, "从业人员应持有健康证明。"),
+    ])
+    doc = load_documents(path)[0]
+    assert [c.number for c in doc.clauses] == ["1", "2", "3", "4", "4.1", "4.1.1", "4.1.2", "4.2", "4.2.1"]
+    assert doc.clauses[-1].text == "从业人员应持有健康证明。"
+
+
 def test_pdf_with_running_headers_and_page_numbers(corpus_dir):
     doc = load_documents(corpus_dir / PDF)[0]
     assert doc.number == "MZ/T 9903-2020" and doc.source.format == "pdf"

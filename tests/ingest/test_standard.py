@@ -136,3 +136,61 @@ def test_a_draft_that_skips_chapters_is_still_segmented(tmp_path):
 def _load(path: Path, text: str) -> Document:
     path.write_text(text, encoding="utf-8")
     return load_documents(path)[0]
+
+
+# ---- a converted standard whose cover lost its title (Markdown from a PDF/Word converter) -------
+
+@pytest.fixture(scope="module")
+def converted(test_data: Path) -> Document:
+    return load_documents(test_data / "std_converted.md")[0]
+
+
+def test_converted_standard_keeps_every_clause_number(converted):
+    assert [c.number for c in converted.clauses] == [
+        "前言", "1", "2", "3", "3.1", "3.2", "4", "4.1", "4.2", "4.3",
+        "5", "5.1", "5.1.1", "5.1.2", "5.2", "5.2.1", "5.2.2", "5.3", "5.3.1", "5.3.2", "5.3.3",
+        "5.4", "5.4.1", "5.4.2", "5.4.3", "5.4.4", "6", "6.1", "6.1.1", "6.1.2", "6.2", "6.3", "6.3.1", "6.3.2",
+        "A", "A.1", "A.2", "参考文献",
+    ]
+
+
+def test_converted_standard_title_from_the_renaming_in_the_foreword(converted):
+    assert converted.title == "示例社区居家养老上门服务规范"
+    assert converted.replaces == ("MZ/T 9912-2017",)
+
+
+def test_heading_joined_to_its_first_sub_clause_is_split(converted):
+    by = {c.number: c for c in converted.clauses}
+    assert by["5.1"].heading == "生活照料" and by["5.1"].text == ""
+    assert by["5.1.1"].text.startswith("服务人员应协助") and by["5.1.1"].parent == by["5.1"].id
+
+
+def test_clause_bodies_opening_with_connective_words_are_clauses(converted):
+    by = {c.number: c for c in converted.clauses}
+    assert by["5.2.2"].text.startswith("及时清理")
+    assert by["5.3.3"].text.startswith("至少由2名")
+    assert by["5.3.2"].text.endswith("[注：频次可根据服务协议调整。]")   # examples and the table stay with it
+
+
+def test_wrapped_sentences_citing_clause_numbers_stay_in_their_clause(converted):
+    by = {c.number: c for c in converted.clauses}
+    assert "协议内容应符合5.1至\n5.4的要求。" in by["4.3"].text
+    assert "按\n5.4.4 处理；" in by["5.4.2"].text
+    assert by["5.4.4"].text == "服务人员不应收受服务对象的财物。"
+
+
+@pytest.mark.parametrize("line, is_clause", [
+    ("4.2 至少每年开展1次评估。", True),
+    ("4.2 至 4.4 的规定", False),
+    ("4.2 和 4.3 规定的人员", False),
+    ("4.2 及时报告。", True),
+    ("4.2 条件具备的机构可以增设。", True),
+    ("4.2 条规定的情形", False),
+    ("4.2，4.3", False),
+])
+def test_number_then_connective_word(line, is_clause):
+    from ingest.segment import segment
+
+    text = "1 范围\n本文件适用于示例。\n4 要求\n4.1 机构应建立制度。\n" + line + "\n"
+    _, segments, _ = segment(text, structure="standard")
+    assert ("4.2" in [s.number for s in segments]) is is_clause
