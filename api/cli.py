@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -164,12 +165,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(views.search_view(args.query, hits, retriever.expansion(args.query)))
         return 0
+    on, off = ("\033[1;31m", "\033[0m") if _colour() else ("【", "】")
     for i, hit in enumerate(hits, 1):
         r = hit.row
-        snip = views.snippet(r.text, args.query).replace("<mark>", "\033[1;31m").replace("</mark>", "\033[0m")
+        snip = views.snippet(r.text, args.query).replace("<mark>", on).replace("</mark>", off)
         print(f"{i:2}. {r.doc_number or r.doc_title} {r.clause_number} {r.heading or ''}  "
               f"[{r.status}] {hit.score:.4f}\n    {r.doc_title}\n    {snip}")
     return 0
+
+
+def _colour() -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _search_batch(args: argparse.Namespace) -> int:

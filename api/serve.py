@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from api.models import get_encoder
 from api.pipeline import DataDir, ingest, repair, stale
@@ -42,6 +43,18 @@ def prepare(settings: Settings, progress: Progress | None = None,
     print(f"{summary.documents} documents, {summary.clauses} clauses ready", file=sys.stderr)
 
 
+# A query of 100,000 characters is about 900 KB of URL: under this limit it reaches the app and gets
+# the JSON error that says what is wrong (uvicorn's own answer to a longer line is plain text).
+MAX_REQUEST_LINE = 2 * 1024 * 1024
+
+
+def server_config(app: Any, host: str, port: int, log_level: str = "info") -> Any:   # uvicorn.Config
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level,
+                          h11_max_incomplete_event_size=MAX_REQUEST_LINE)
+
+
 def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000, progress: Progress | None = None,
           embed_progress: Callable[[int, int], None] | None = None) -> int:
     import uvicorn
@@ -53,5 +66,5 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000, progress: P
     if not settings.token:
         print("writes (upload, delete) are disabled: set STDKG_TOKEN to enable them", file=sys.stderr)
     print(f"serving {settings.data_dir} on http://{host}:{port}/ (API documentation at /docs)", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.Server(server_config(create_app(settings), host, port)).run()
     return 0

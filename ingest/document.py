@@ -20,6 +20,8 @@ from ingest.segment import Segment, segment
 # Bump when reading or segmenting changes what a source yields: sources read by another version
 # are read again by the next ingest, even when their files are unchanged.
 READER_VERSION = 2
+# Parts about the document, not requirements of it: "本文件按照……的规定起草" in a 前言 obliges no one.
+ABOUT_THE_DOCUMENT = frozenset({"foreword", "introduction", "bibliography", "index"})
 
 _TERM_LINE = re.compile(r"^(.+?)\s+([A-Za-z][A-Za-z0-9 ,'()/;.\-]*)$")
 
@@ -74,7 +76,8 @@ def _clause(doc_id: str, seg: Segment, traditional: bool, own: set[str]) -> Clau
     return Clause(
         id=f"{doc_id}:{seg.key}", number=seg.number, heading=seg.heading, text=seg.text,
         match_text=full, parent=f"{doc_id}:{seg.parent}" if seg.parent else None, kind=seg.kind,
-        obligation=obligation_of(body), quantities=tuple(q.text for q in find_quantities(body)),
+        obligation=None if seg.kind in ABOUT_THE_DOCUMENT else obligation_of(body),
+        quantities=tuple(q.text for q in find_quantities(body)),
         references=tuple(in_text_references(body, own, normative=seg.kind == "reference")),
         start=seg.start, end=seg.end,
     )
@@ -82,7 +85,8 @@ def _clause(doc_id: str, seg: Segment, traditional: bool, own: set[str]) -> Clau
 
 def _document_references(segments: list[Segment], clauses: list[Clause], traditional: bool,
                          own: set[str]) -> list[Reference]:
-    """The normative list first, then the bibliography, then what the text cites in passing."""
+    """The normative list first, then the bibliography, then what the text cites in passing (not
+    the 前言's: "按照 GB/T 1.1 起草" says how the document was drafted, not what it depends on)."""
     refs: dict[str, Reference] = {}
     for seg in segments:
         if seg.kind in ("reference", "bibliography"):
@@ -91,6 +95,8 @@ def _document_references(segments: list[Segment], clauses: list[Clause], traditi
                 if key not in own:
                     refs.setdefault(key, ref)
     for clause in clauses:
+        if clause.kind in ("foreword", "introduction"):
+            continue
         for ref in clause.references:
             key = ref.number or ref.title or ""
             refs.setdefault(key, ref)

@@ -26,7 +26,9 @@ _PATTERN = re.compile("|".join(re.escape(m) for m, _ in _MARKERS))
 _FORCE = dict(_MARKERS)
 # When a clause holds several markers, the strongest one names it.
 _RANK = {"shall-not": 4, "shall": 3, "should-not": 2, "should": 2, "may": 1}
-_MASK = re.compile("|".join(sorted(map(re.escape, _NOT_MODAL), key=len, reverse=True)))
+# 不应收受 is 不应 + 收受, not 应收 (receivable): a word starting with 应 right after 不 is not masked
+_MASK = re.compile("|".join(("(?<!不)" if w.startswith("应") else "") + re.escape(w)
+                            for w in sorted(_NOT_MODAL, key=len, reverse=True)))
 
 
 def modal_markers(text: str) -> list[tuple[str, str, int]]:

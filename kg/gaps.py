@@ -107,10 +107,10 @@ def _outdated(doc: Document, rel: Any, documents: list[Document]) -> list[dict[s
         target = rel.resolve(ref)
         if target is None:
             if not any(d.number and undated(d.number) == undated(ref.number) for d in documents):
-                out.append({"from": _name(doc), "to": ref.number, "reason": "not in the corpus"})
+                out.append({"from": _name(doc), "to": ref.number, "reason": "未收录"})
         elif rel.status.get(target) == "superseded" and ref.dated:
-            out.append({"from": _name(doc), "to": ref.number, "reason": "superseded by " +
-                        ", ".join(_name(rel.docs[n]) for n in rel.replaced_by[target])})
+            out.append({"from": _name(doc), "to": ref.number, "reason": "已被" +
+                        "、".join(_name(rel.docs[n]) for n in rel.replaced_by[target]) + "代替"})
     return out
 
 

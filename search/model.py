@@ -523,6 +523,9 @@ def load_encoder(path: Path, device: str = "cpu", backend: str = "torch"):
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelError("sentence-transformers is not installed; run `pip install sentence-transformers`") from exc
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()   # its "Loading weights" bar on every call is noise
     model = SentenceTransformer(str(path), device=device, local_files_only=True)
     if session is not None:
         _swap_encoder(model[0], session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from html import escape as esc
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
@@ -26,7 +27,7 @@ def _link(label: str, resolve: Resolve, key: str | None = None) -> str:
 
 def _facts(view: dict[str, Any]) -> str:
     rows = [("发布机构", view.get("issuer")), ("发布日期", view.get("issued")), ("实施日期", view.get("effective")),
-            ("业务领域", "、".join(view.get("domains") or []) or None), ("来源文件", view["source"]["path"])]
+            ("业务领域", "、".join(view.get("domains") or []) or None), ("来源文件", PurePath(view["source"]["path"]).name)]   # the file, not where it sits on the server
     return "<dl class=facts>" + "".join(f"<dt>{k}</dt><dd>{esc(v or '—')}</dd>" for k, v in rows) + "</dl>"
 
 

@@ -81,3 +81,9 @@ def test_gaps_json_contract_and_html(data, capsys, tmp_path):
     code, out, _ = run(capsys, "gaps", "--data", data, "--format", "html", "-o", str(page))
     text = page.read_text(encoding="utf-8")
     assert code == 0 and "<svg" in text and "福利彩票" in text and "殡葬服务机构等级划分与评定" in text
+
+
+def test_search_text_into_a_pipe_has_no_colour_codes(data, capsys):
+    code, out, _ = run(capsys, "search", "护理员配比", "--data", data, "--mode", "keyword", "-k", "2")
+    assert code == 0 and "\033[" not in out
+    assert "【配比】" in out   # the matched words are still marked

@@ -377,6 +377,8 @@ def test_pages(client):
     page = client.get("/documents/MZ-T-9901-2016").text
     assert 'id="MZ-T-9901-2016:5.2.2"' in page and 'href="/documents/MZ-T-9901-2023"' in page   # replaced by
     assert "--depth:2" in page
+    assert "<dd>MZT_9901-2016_养老机构服务质量基本规范.md</dd>" in page   # the file name, not the server's path
+    assert "/samples/MZT_9901-2016" not in page
     assert client.get("/documents/MZ/T 9901-2023").status_code == 200
     assert client.get("/documents/nope").status_code == 404
     assert "check-form" in client.get("/check").text and "gaps-chart" in client.get("/gaps").text
@@ -496,3 +498,36 @@ def test_sixteen_clients_search_while_an_upload_is_ingested(small_data, test_dat
         doc_id = up.json()["added"][0]
         hits = c.get("/api/search", params={"q": "殡葬服务", "mode": "keyword"}).json()["hits"]
         assert hits and hits[0]["doc_id"] == doc_id
+
+
+# ---- over a real socket: what uvicorn lets through -------------------------------------------
+def test_a_very_long_query_gets_the_json_error_over_http(http_data):
+    import http.client
+    import socket
+    import threading
+    import time
+    from urllib.parse import quote
+
+    import uvicorn
+
+    from api.serve import server_config
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(Settings(data_dir=http_data), encoder=FakeEncoder())
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/api/search?q=" + quote("养老" * 50_000))
+        response = conn.getresponse()
+        body = json.loads(response.read())
+        assert response.status == 422 and "1000" in body["error"] + json.dumps(body["detail"], ensure_ascii=False)
+    finally:
+        server.should_exit = True
+        thread.join(10)

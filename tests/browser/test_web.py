@@ -79,9 +79,11 @@ def checked_drafts():
 def server(demo_index, checked_drafts):
     import uvicorn
 
+    from api.serve import server_config
+
     port = _free_port()
     app = create_app(Settings(data_dir=demo_index.root), encoder=FakeEncoder())
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(server_config(app, "127.0.0.1", port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

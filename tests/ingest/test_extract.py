@@ -56,6 +56,8 @@ def test_dates_iso_and_chinese():
     ("建立应急预案并做好相应记录", None),
     ("经许可并认可的适宜场所", None),
     ("可能发生的风险", None),
+    ("工作人员不应收受礼金", "shall-not"),     # 不应 + 收受, not 应收 (receivable)
+    ("核对应收款项", None),
 ])
 def test_obligation(text, force):
     assert obligation_of(text) == force

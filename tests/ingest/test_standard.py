@@ -194,3 +194,16 @@ def test_number_then_connective_word(line, is_clause):
     text = "1 范围\n本文件适用于示例。\n4 要求\n4.1 机构应建立制度。\n" + line + "\n"
     _, segments, _ = segment(text, structure="standard")
     assert ("4.2" in [s.number for s in segments]) is is_clause
+
+
+def test_the_foreword_obliges_no_one(converted):
+    foreword = converted.clauses[0]
+    assert foreword.kind == "foreword" and "规定起草" in foreword.text
+    assert foreword.obligation is None
+    assert {c.number: c.obligation for c in converted.clauses}["5.4.4"] == "shall-not"
+
+
+def test_drafting_rules_cited_in_the_foreword_are_no_document_reference(converted):
+    cited = {r.number for r in converted.references}
+    assert "GB/T 99120" in cited and "MZ/T 99121" in cited
+    assert not any(n and n.startswith("GB/T 1.1") for n in cited)

@@ -25,7 +25,7 @@ def test_elderly_care_counts_stale_and_outdated_references(report):
     welfare = report["welfare-charity"]
     assert welfare.superseded == 1 and welfare.current >= 3
     assert "DB42/T 9902-2021" in welfare.stale and "MZ/T 9901-2023" not in welfare.stale
-    assert {"from": "DB42/T 9902-2021", "to": "MZ/T 9901-2016", "reason": "superseded by MZ/T 9901-2023"} \
+    assert {"from": "DB42/T 9902-2021", "to": "MZ/T 9901-2016", "reason": "已被MZ/T 9901-2023代替"} \
         in welfare.outdated_references
     assert not any("等级划分与评定" in m["what"] for m in welfare.missing)  # DB42/T 9902 grades 养老机构
 

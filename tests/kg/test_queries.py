@@ -71,7 +71,9 @@ def test_documents_citing_superseded_editions(demo):
 
 def test_most_cited(demo):
     top = DocumentGraph(demo.graph.open()).most_cited(3)
-    assert top[0][0].number == "GB/T 1.1-2020" and top[0][1] >= 10
+    # the drafting rules every 前言 names (GB/T 1.1) are not what the standards depend on
+    assert "GB/T 1.1-2020" not in {d.number for d, _ in top}
+    assert top[0][0].number == "GB/T 10001.1" and top[0][1] >= 2
     assert [c for _, c in top] == sorted((c for _, c in top), reverse=True)
 
 
