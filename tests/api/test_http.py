@@ -21,6 +21,7 @@ from api.cli import build_parser, main
 from api.pipeline import DataDir, ingest
 from api.settings import Settings
 from search.encoder import FakeEncoder
+from tests.servers import running
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
@@ -503,31 +504,11 @@ def test_sixteen_clients_search_while_an_upload_is_ingested(small_data, test_dat
 # ---- over a real socket: what uvicorn lets through -------------------------------------------
 def test_a_very_long_query_gets_the_json_error_over_http(http_data):
     import http.client
-    import socket
-    import threading
-    import time
     from urllib.parse import quote
 
-    import uvicorn
-
-    from api.serve import server_config
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(Settings(data_dir=http_data), encoder=FakeEncoder())
-    server = uvicorn.Server(server_config(app, "127.0.0.1", port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    with running(create_app(Settings(data_dir=http_data), encoder=FakeEncoder())) as (host, port):
+        conn = http.client.HTTPConnection(host, port, timeout=30)
         conn.request("GET", "/api/search?q=" + quote("养老" * 50_000))
         response = conn.getresponse()
         body = json.loads(response.read())
-        assert response.status == 422 and "1000" in body["error"] + json.dumps(body["detail"], ensure_ascii=False)
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    assert response.status == 422 and "1000" in body["error"] + json.dumps(body["detail"], ensure_ascii=False)

@@ -8,10 +8,7 @@ api.checking, and this test checks the page: the request it sends and the side-b
 from __future__ import annotations
 
 import shutil
-import socket
 import sys
-import threading
-import time
 import types
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import pytest
 from api.app import create_app
 from api.settings import Settings
 from search.encoder import FakeEncoder
+from tests.servers import running
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -44,12 +42,6 @@ CHECK_RESULT = {"summary": {"duplicate": 0, "overlap": 0, "conflict": 1, "none":
          "reasons": [{"type": "quantity", "draft": "1:5", "existing": "1:3"}], "authority": "higher",
          "probability": 0.9}]},
     {"number": "5.2", "text": "养老机构应设置休闲区。", "label": "none", "findings": []}]}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -77,22 +69,8 @@ def checked_drafts():
 
 @pytest.fixture(scope="module")
 def server(demo_index, checked_drafts):
-    import uvicorn
-
-    from api.serve import server_config
-
-    port = _free_port()
-    app = create_app(Settings(data_dir=demo_index.root), encoder=FakeEncoder())
-    srv = uvicorn.Server(server_config(app, "127.0.0.1", port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with running(create_app(Settings(data_dir=demo_index.root), encoder=FakeEncoder())) as (host, port):
+        yield f"http://{host}:{port}"
 
 
 @pytest.fixture(scope="module")
