@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from api.pipeline import DataDir
+from api.reports import render
 from ingest.document import load_documents
 from ingest.errors import IngestError, InvalidInput
 from search.check import ClauseCheck, DraftChecker, Judge, candidate_retriever, summary
@@ -21,7 +22,7 @@ KIND_ZH = {"duplicate": "重复", "overlap": "重叠", "conflict": "冲突", "no
 REASON_ZH = {"quantity": "数值不同", "obligation": "义务程度不同", "body": "责任主体不同",
              "superseded": "沿用已被修订的旧版条文"}
 AUTHORITY_ZH = {"higher": "上位规定（须遵从）", "same": "同级规定（应协调）", "other-jurisdiction": "其他地区规定（仅供参考）"}
-TEMPLATES = Path(__file__).with_name("templates")
+LABELS_ZH = {"KIND_ZH": KIND_ZH, "REASON_ZH": REASON_ZH, "AUTHORITY_ZH": AUTHORITY_ZH}
 
 
 @lru_cache(maxsize=4)
@@ -70,21 +71,11 @@ def _clause_view(check: ClauseCheck) -> dict[str, Any]:
         for f in check.findings]}
 
 
-@lru_cache(maxsize=2)
-def _environment(autoescape: bool):  # type: ignore[no-untyped-def]
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=autoescape, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(KIND_ZH=KIND_ZH, REASON_ZH=REASON_ZH, AUTHORITY_ZH=AUTHORITY_ZH)
-    return env
-
-
 def check_html(result: dict[str, Any]) -> str:
     """A self-contained side-by-side report a drafter can send around."""
-    return _environment(True).get_template("check.html.j2").render(result=result)
+    return render("check.html.j2", result=result, **LABELS_ZH)
 
 
 def check_text(result: dict[str, Any]) -> str:
     """The report for a terminal: each draft clause, then each finding with the existing text beside it."""
-    return _environment(False).get_template("check.txt.j2").render(result=result)
+    return render("check.txt.j2", result=result, **LABELS_ZH)

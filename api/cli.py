@@ -230,7 +230,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
-    from api.gapping import gaps_html, run_gaps
+    from api.gapping import gaps_html, gaps_text, run_gaps
 
     result = run_gaps(_data(args), get_settings(), args.domain)
     if args.format == "html":
@@ -238,11 +238,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     elif args.json:
         _print_json(result)
     else:
-        for d in result["domains"]:
-            print(f"{d['label']:12} current {d['current']:3} superseded {d['superseded']:3} clauses {d['clauses']:5} "
-                  f"stale {len(d['stale'])} missing {len(d['missing'])}")
-            for m in d["missing"]:
-                print(f"    missing: {m['what']}")
+        print(gaps_text(result), end="")
     return 0
 
 

@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from api.pipeline import DataDir
+from api.reports import render
 from api.settings import Settings
 from kg.domains import Taxonomy
 from kg.gaps import gap_report, load_framework
@@ -18,6 +19,11 @@ def run_gaps(data: DataDir, settings: Settings, domain: str | None = None,
                         framework, today or dt.date.today(), domain)
     return {"domains": [g.to_dict() for g in report],
             "systems": {s["id"]: s["label"] for s in framework["systems"]}}
+
+
+def gaps_text(result: dict[str, Any]) -> str:
+    """The report for a terminal: a header, a line per domain, then what is missing and why."""
+    return render("gaps.txt.j2", result=result)
 
 
 def gaps_html(result: dict[str, Any]) -> str:

@@ -87,3 +87,12 @@ def test_search_text_into_a_pipe_has_no_colour_codes(data, capsys):
     code, out, _ = run(capsys, "search", "护理员配比", "--data", data, "--mode", "keyword", "-k", "2")
     assert code == 0 and "\033[" not in out
     assert "【配比】" in out   # the matched words are still marked
+
+
+def test_gaps_text_has_a_chinese_header_and_says_why(data, capsys):
+    code, out, _ = run(capsys, "gaps", "--data", data, "--domain", "殡葬")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "差距分析（按业务领域）" and "现行" in lines[1] and "缺项" in lines[1]
+    assert lines[2].startswith("殡葬")
+    assert any(line.strip().startswith("缺：") and "（" in line for line in lines)   # what is missing, and why
+    assert "missing" not in out and "current" not in out
