@@ -201,46 +201,35 @@ class SemanticRetriever:
         q = self.index.prepare(query) if self.expand else normalise_query(query)
         return self.encoder.queries([q])
 
-    def top(self, vec: np.ndarray, mask: np.ndarray | None, depth: int = DEPTH) -> Scores:
+    def _nearest(self, vec: np.ndarray, mask: np.ndarray | None, chunks: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows) of the rows owning the `chunks` nearest chunks (within the mask), best
+        chunk first; a row appears once, with its best chunk's score."""
         import faiss
 
         n = self.index.faiss.ntotal
+        none = (np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64))
         if n == 0:
-            return {}
+            return none
         params = None
         if mask is not None:
             chunk_ids = np.flatnonzero(mask[self.index.chunk_rows]).astype(np.int64)
             if len(chunk_ids) == 0:
-                return {}
+                return none
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(chunk_ids))
-        found_k = min(n, depth * 3)
-        dist, ids = self.index.faiss.search(vec, found_k, params=params)
-        out: Scores = {}
-        for score, cid in zip(dist[0], ids[0]):
-            if cid < 0:
-                continue
-            key = str(int(self.index.chunk_rows[cid]))
-            if key not in out:
-                out[key] = float(score)
-        return dict(list(out.items())[:depth])
+        dist, ids = self.index.faiss.search(vec, min(n, chunks), params=params)
+        found = ids[0] >= 0
+        rows = self.index.chunk_rows[ids[0][found]].astype(np.int64)
+        _, first = np.unique(rows, return_index=True)
+        keep = np.sort(first)
+        return dist[0][found][keep], rows[keep]
+
+    def top(self, vec: np.ndarray, mask: np.ndarray | None, depth: int = DEPTH) -> Scores:
+        scores, rows = self._nearest(vec, mask, depth * 3)
+        return {str(int(r)): float(s) for s, r in zip(scores[:depth], rows[:depth])}
 
     def top_rows(self, vec: np.ndarray, mask: np.ndarray | None, depth: int = DEPTH) -> np.ndarray:
         """Positions of the `depth` rows with the best chunks (within the mask)."""
-        import faiss
-
-        n = self.index.faiss.ntotal
-        if n == 0:
-            return np.zeros(0, dtype=np.int64)
-        params = None
-        if mask is not None:
-            chunk_ids = np.flatnonzero(mask[self.index.chunk_rows]).astype(np.int64)
-            if len(chunk_ids) == 0:
-                return np.zeros(0, dtype=np.int64)
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(chunk_ids))
-        _, ids = self.index.faiss.search(vec, min(n, depth * 2), params=params)
-        rows = self.index.chunk_rows[ids[0][ids[0] >= 0]]
-        _, first = np.unique(rows, return_index=True)
-        return rows[np.sort(first)[:depth]].astype(np.int64)
+        return self._nearest(vec, mask, depth * 2)[1][:depth]
 
     def cosines(self, vec: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The cosine of the query with each given row's best chunk."""
