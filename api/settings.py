@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     sparql_workers: int = 2            # warm query processes of the service; more queries at once answer 503
     index_poll_seconds: float = 2.0   # how often the service looks for an index rebuilt by `stdkg ingest`
     model_cache: Path = Path.home() / ".cache" / "stdkg" / "models"   # the converted e5 model lives here
-    model_backend: str = "onnx-fp32"   # onnx-fp32 (torch numbers, ~2x faster) | onnx (int8) | torch
+    model_backend: str = "onnx-fp32"   # onnx-fp32 (float32 arithmetic on the 4-bit weights) | onnx (int8)
     check_models: Path = REPO / "search" / "check" / "models"   # the draft check's fitted judges, one per backend
     # HTTP service (stdkg serve)
     token: str | None = None           # bearer token for writes (upload, delete); unset: writes are refused

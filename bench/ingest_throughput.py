@@ -3,7 +3,7 @@ STARD's 11,181 articles ingested into a fresh data directory per backend (read, 
 BM25, embeddings), articles per second, peak memory, then hybrid/semantic nDCG@10 on the
 515 dev queries. Each backend runs in its own process, so its peak RSS is its own.
 
-    python bench/ingest_throughput.py [--backends torch,onnx-fp32,onnx]
+    python bench/ingest_throughput.py [--backends onnx-fp32,onnx]
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def child(backend: str) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--backends", default="torch,onnx-fp32,onnx")
+    parser.add_argument("--backends", default="onnx-fp32,onnx")
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:

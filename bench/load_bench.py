@@ -37,7 +37,7 @@ def ensure_data(data: Path) -> None:
 def backend_of(data: Path) -> str:
     pointer = json.loads((data / "index" / "current.json").read_text(encoding="utf-8"))
     model = json.loads((data / "index" / pointer["dir"] / "meta.json").read_text(encoding="utf-8"))["model"]
-    return next((b for suffix, b in BACKENDS.items() if model.endswith(suffix)), "torch")
+    return next((b for suffix, b in BACKENDS.items() if model.endswith(suffix)), "onnx-fp32")
 
 
 def free_port() -> int:

