@@ -1,26 +1,34 @@
-"""The `stdkg` command line."""
+"""The `stdkg` command line.
+
+Each command imports what it needs when it runs, so that `stdkg --help` and the commands
+without the model start at once. search, covers and check ask a running `stdkg serve` of the
+same data directory when there is one (its model is loaded): `--local` works here instead.
+"""
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from api import views
-from api.models import get_encoder
-from api.pipeline import DataDir, ingest
-from api.settings import get_settings
-from ingest.batch import expand_paths
 from ingest.errors import InvalidInput, StdkgError
-from ingest.records import Document
-from kg.build import DocumentFacts
-from kg.sparql import run_query
-from kg.store import EXPORT_FORMATS, GraphMissing
-from search.engine import MODES, Filters, Retriever, covers, make_retriever
+
+if TYPE_CHECKING:
+    from api.pipeline import DataDir
+    from ingest.records import Document
+    from kg.build import DocumentFacts
+    from search.engine import Filters, Retriever
+
+# the choices of search.engine.MODES and kg.store.EXPORT_FORMATS, here so that parsing the
+# command line imports neither (tests/api/test_cli.py keeps them equal)
+MODES = ("hybrid", "keyword", "semantic")
+EXPORT_FORMATS = ("jsonld", "nt", "turtle")
+DEFAULT_DATA = "data"   # Settings.data_dir unless STDKG_DATA_DIR says otherwise
 
 
 def _print_json(obj: Any) -> None:
@@ -58,23 +66,57 @@ def _embed_progress() -> Callable[[int, int], None] | None:
     return step
 
 
+def _settings():   # -> api.settings.Settings
+    from api.settings import get_settings
+
+    return get_settings()
+
+
+def _data_path(args: argparse.Namespace) -> Path:
+    return Path(args.data) if args.data else _settings().data_dir
+
+
 def _data(args: argparse.Namespace) -> DataDir:
-    return DataDir(Path(args.data))
+    from api.pipeline import DataDir
+
+    return DataDir(_data_path(args))
+
+
+def _server(args: argparse.Namespace) -> str | None:
+    """A running server to ask instead of loading the model here, or None."""
+    if args.local:
+        return None
+    from api.client import find_server
+
+    url = find_server(_data_path(args))
+    if url and sys.stderr.isatty():
+        print(f"(answered by the server at {url}; --local to work here)", file=sys.stderr)
+    return url
+
+
+def _encoder():   # -> search.encoder.Encoder
+    from api.models import get_encoder
+
+    return get_encoder(_settings())
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    settings = get_settings()
+    from api import views
+    from api.pipeline import ingest
+    from ingest.batch import expand_paths
+
+    settings = _settings()
     step, done = _progress(sum(1 for _ in expand_paths(args.paths)), "ingest")
     try:
-        summary = ingest(args.paths, _data(args), settings.taxonomy, encoder=lambda: get_encoder(settings),
+        summary = ingest(args.paths, _data(args), settings.taxonomy, encoder=_encoder,
                          progress=step, embed_progress=_embed_progress())
     finally:
         done()
-    view = views.ingest_view(summary, args.data)
+    view = views.ingest_view(summary, str(_data_path(args)))
     if args.json:
         _print_json(view)
     else:
-        print(f"{summary.documents} documents, {summary.clauses} clauses in {args.data} "
+        print(f"{summary.documents} documents, {summary.clauses} clauses in {_data_path(args)} "
               f"({len(summary.added)} new or changed, {len(summary.unchanged)} unchanged)")
         for s in summary.skipped:
             print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
@@ -83,6 +125,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _facts(data: DataDir, doc_id: str) -> DocumentFacts | None:
+    from kg.store import GraphMissing
+
     try:
         return data.graph.facts().get(doc_id)
     except GraphMissing:
@@ -90,6 +134,8 @@ def _facts(data: DataDir, doc_id: str) -> DocumentFacts | None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from api import views
+
     data = _data(args)
     doc = data.catalog.get(args.doc)
     facts = _facts(data, doc.id)
@@ -101,6 +147,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from api import views
+
     data = _data(args)
     docs = data.catalog.documents()
     if args.in_force_on:
@@ -126,8 +174,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
+    from kg.sparql import run_query
+
     query = Path(args.query[1:]).read_text(encoding="utf-8") if args.query.startswith("@") else args.query
-    result = run_query(_data(args).graph.current_dir() / "oxigraph", query, timeout=args.timeout)
+    timeout = args.timeout if args.timeout is not None else _settings().sparql_timeout
+    result = run_query(_data(args).graph.current_dir() / "oxigraph", query, timeout=timeout)
     if args.json or result.form not in ("SELECT", "ASK"):
         sys.stdout.buffer.write(result.body + b"\n")
         return 0
@@ -146,13 +197,37 @@ def _print_table(results: dict[str, Any]) -> None:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
+    from search.engine import Filters
+
     return Filters(status=args.status, domain=args.domain, kind=args.kind, level=args.level, document=args.document)
 
 
+def _params(args: argparse.Namespace, text: str) -> dict[str, Any]:
+    """The same search as query parameters of /api/search and /api/covers."""
+    return {"q": text, "k": args.k, "mode": args.mode, "status": args.status, "domain": args.domain,
+            "kind": args.kind, "level": args.level, "document": args.document}
+
+
 def _retriever(args: argparse.Namespace) -> Retriever:
+    from search.engine import make_retriever
+
     index = _data(args).load_index()
-    encoder = None if args.mode == "keyword" else get_encoder(get_settings())
+    encoder = None if args.mode == "keyword" else _encoder()
     return make_retriever(args.mode, index, encoder)
+
+
+def _search_result(args: argparse.Namespace) -> dict[str, Any]:
+    """The search contract's JSON, from a running server or computed here."""
+    url = _server(args)
+    if url:
+        from api import client
+
+        return client.get(url, "/api/search", _params(args, args.query))
+    from api import views
+
+    retriever = _retriever(args)
+    hits = retriever.search(args.query, args.k, _filters(args))
+    return views.search_view(args.query, hits, retriever.expansion(args.query))
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -160,18 +235,20 @@ def cmd_search(args: argparse.Namespace) -> int:
         return _search_batch(args)
     if not args.query:
         raise InvalidInput("give a QUERY, or --batch QUERIES.jsonl")
-    retriever = _retriever(args)
-    hits = retriever.search(args.query, args.k, _filters(args))
+    result = _search_result(args)
     if args.json:
-        _print_json(views.search_view(args.query, hits, retriever.expansion(args.query)))
+        _print_json(result)
         return 0
-    on, off = ("\033[1;31m", "\033[0m") if _colour() else ("【", "】")
-    for i, hit in enumerate(hits, 1):
-        r = hit.row
-        snip = views.snippet(r.text, args.query).replace("<mark>", on).replace("</mark>", off)
-        print(f"{i:2}. {r.doc_number or r.doc_title} {r.clause_number} {r.heading or ''}  "
-              f"[{r.status}] {hit.score:.4f}\n    {r.doc_title}\n    {snip}")
+    for i, hit in enumerate(result["hits"], 1):
+        print(f"{i:2}. {hit['doc_number'] or hit['doc_title']} {hit['clause_number']} {hit['heading'] or ''}  "
+              f"[{hit['status']}] {hit['score']:.4f}\n    {hit['doc_title']}\n    {_terminal(hit['snippet'])}")
     return 0
+
+
+def _terminal(snippet: str) -> str:
+    """A snippet's HTML (escaped text, <mark> around the query terms) for a terminal or a pipe."""
+    on, off = ("\033[1;31m", "\033[0m") if _colour() else ("【", "】")
+    return html.unescape(snippet.replace("<mark>", on).replace("</mark>", off))
 
 
 def _colour() -> bool:
@@ -180,6 +257,8 @@ def _colour() -> bool:
 
 
 def _search_batch(args: argparse.Namespace) -> int:
+    from api import views
+
     retriever, filters = _retriever(args), _filters(args)
     with open(args.batch, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -196,16 +275,28 @@ def _search_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _covers_result(args: argparse.Namespace) -> dict[str, Any]:
+    url = _server(args)
+    if url:
+        from api import client
+
+        return client.get(url, "/api/covers", _params(args, args.question))
+    from api import views
+    from search.engine import covers
+
+    return views.covers_view(args.question, covers(_retriever(args), args.question, args.k, _filters(args)))
+
+
 def cmd_covers(args: argparse.Namespace) -> int:
-    groups = covers(_retriever(args), args.question, args.k, _filters(args))
+    result = _covers_result(args)
     if args.json:
-        _print_json(views.covers_view(args.question, groups))
+        _print_json(result)
         return 0
-    for g in groups:
-        print(f"{g.doc_number or ''} {g.doc_title}  [{g.status}] {g.score:.4f}")
-        for h in g.hits:
-            first = h.row.text.splitlines()[0][:60] if h.row.text else ""
-            print(f"    {h.row.clause_number} {h.row.heading or ''} {first}")
+    for g in result["documents"]:
+        print(f"{g['doc_number'] or ''} {g['doc_title']}  [{g['status']}] {g['score']:.4f}")
+        for h in g["clauses"]:
+            first = h["text"].splitlines()[0][:60] if h["text"] else ""
+            print(f"    {h['clause_number']} {h['heading'] or ''} {first}")
     return 0
 
 
@@ -214,12 +305,24 @@ def _write_report(target: Path, page: str) -> None:
     print(f"report written to {target}")
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from api.checking import check_html, check_text, run_check
+def _check_result(args: argparse.Namespace) -> dict[str, Any]:
+    draft = Path(args.draft)
+    if not draft.is_file():
+        raise InvalidInput(f"{draft}: no such file; give the path of a draft (.txt .md .docx .pdf)")
+    url = _server(args)
+    if url:
+        from api import client
 
-    settings = get_settings()
-    result = run_check(_data(args), get_encoder(settings), Path(args.draft), args.draft, args.status,
-                       models=settings.check_models)
+        return client.check(url, draft, args.status)
+    from api.checking import run_check
+
+    return run_check(_data(args), _encoder(), draft, args.draft, args.status, models=_settings().check_models)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from api.checking import check_html, check_text
+
+    result = _check_result(args)
     if args.format == "html":
         _write_report(Path(args.output or Path(args.draft).with_suffix(".check.html").name), check_html(result))
     elif args.json:
@@ -232,7 +335,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_gaps(args: argparse.Namespace) -> int:
     from api.gapping import gaps_html, gaps_text, run_gaps
 
-    result = run_gaps(_data(args), get_settings(), args.domain)
+    result = run_gaps(_data(args), _settings(), args.domain)
     if args.format == "html":
         _write_report(Path(args.output or "gaps.html"), gaps_html(result))
     elif args.json:
@@ -245,7 +348,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.serve import serve
 
-    return serve(Path(args.data), args.host, args.port, progress=_progress, embed_progress=_embed_progress())
+    return serve(_data_path(args), args.host, args.port, progress=_progress, embed_progress=_embed_progress())
 
 
 def _print_document(doc: Document, facts: DocumentFacts | None) -> None:
@@ -274,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
-        p.add_argument("--data", default=str(get_settings().data_dir), help="data directory (default: ./data)")
+        p.add_argument("--data", help=f"data directory (default: STDKG_DATA_DIR or ./{DEFAULT_DATA})")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(func=func)
         return p
@@ -286,16 +389,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", cmd_list, "list ingested documents")
     p.add_argument("--in-force-on", metavar="DATE", help="only documents in force on this date (YYYY-MM-DD)")
     p = command("export", cmd_export, "export the knowledge graph")
-    p.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="turtle")
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="turtle")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p = command("sparql", cmd_sparql, "run a read-only SPARQL query (SELECT/ASK/CONSTRUCT; @FILE reads it from a file)")
     p.add_argument("query", metavar="QUERY")
-    p.add_argument("--timeout", type=float, default=get_settings().sparql_timeout, help="seconds (default 10)")
+    p.add_argument("--timeout", type=float, help="seconds (default: STDKG_SPARQL_TIMEOUT or 10)")
     p = command("check", cmd_check, "check a draft for duplicate, overlapping and conflicting clauses")
     p.add_argument("draft", metavar="DRAFT", help="a draft in any format ingest reads")
     p.add_argument("--status", choices=("current", "all"), default="current")
     p.add_argument("--format", choices=("text", "html"), default="text", help="html writes a side-by-side report")
     p.add_argument("-o", "--output", help="where to write the HTML report")
+    p.add_argument("--local", action="store_true", help="work here even when a server of this data is running")
     p = command("gaps", cmd_gaps, "gap analysis per business domain against the seed policy")
     p.add_argument("--domain", help="one domain, e.g. 养老服务 or 殡葬")
     p.add_argument("--format", choices=("text", "html"), default="text", help="html writes a report with a chart")
@@ -318,6 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--kind", choices=("standard", "law", "regulation", "policy", "other"))
         p.add_argument("--level", choices=("national", "industry", "local", "group"))
         p.add_argument("--document", help="only this document (id or number)")
+        p.add_argument("--local", action="store_true", help="work here even when a server of this data is running")
     return parser
 
 

@@ -139,3 +139,4 @@ class Health(_Open):
     status: str
     documents: int
     clauses: int
+    data: str | None = None   # the data directory served (absolute), so a CLI can tell it is its own

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from api.client import announce, withdraw
 from api.models import get_encoder
 from api.pipeline import DataDir, ingest, repair, stale
 from api.settings import Settings, get_settings
@@ -66,5 +67,19 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8000, progress: P
     if not settings.token:
         print("writes (upload, delete) are disabled: set STDKG_TOKEN to enable them", file=sys.stderr)
     print(f"serving {settings.data_dir} on http://{host}:{port}/ (API documentation at /docs)", file=sys.stderr)
-    uvicorn.Server(server_config(create_app(settings), host, port)).run()
+    server = uvicorn.Server(server_config(create_app(settings), host, port))
+    announce(settings.data_dir, f"http://{_loopback(host)}:{port}")   # CLI commands on this data use it
+    try:
+        server.run()
+    finally:
+        withdraw(settings.data_dir)
     return 0
+
+
+def _loopback(host: str) -> str:
+    """Where a local client reaches a server listening on host."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host

@@ -32,16 +32,31 @@ class E5Model:
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: no optimizer notes on stderr
         self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
-        self.counter = Tokenizer.from_file(str(folder / TOKENIZER_FILE))   # whole texts, for budgets
+        # one tokenizer, untruncated (loading one takes ~1 s): encode() cuts and pads itself
         self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
-        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
-        self.tokenizer.enable_padding(pad_id=self._pad_id(), pad_token=self.tokenizer.id_to_token(self._pad_id()))
+        self.pad_id = self._special("<pad>")
+        self.eos_id = self._special("</s>")
         self.dim = int(self.session.get_outputs()[0].shape[-1])
         self.backend = backend
 
-    def _pad_id(self) -> int:
-        pad = self.counter.token_to_id("<pad>")
-        return 1 if pad is None else pad
+    def _special(self, token: str) -> int:
+        found = self.tokenizer.token_to_id(token)
+        if found is None:
+            raise ModelError(f"the tokenizer has no {token}; delete the model folder to convert it again")
+        return found
+
+    def _ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask, [batch, longest]: a text over the window keeps its first
+        510 tokens between <s> and </s> (as a truncating tokenizer does); shorter ones are padded."""
+        rows = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        rows = [r if len(r) <= MAX_SEQ_LENGTH else [*r[: MAX_SEQ_LENGTH - 1], self.eos_id] for r in rows]
+        width = max(len(r) for r in rows)
+        ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, r in enumerate(rows):
+            ids[i, : len(r)] = r
+            mask[i, : len(r)] = 1
+        return ids, mask
 
     def encode(self, texts: list[str], batch_size: int = 8) -> np.ndarray:
         """One L2-normalised float32 row per text, in input order; longest texts batched
@@ -50,12 +65,10 @@ class E5Model:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(order), batch_size):
             chosen = order[start : start + batch_size]
-            encodings = self.tokenizer.encode_batch([texts[i] for i in chosen])
-            feed = {INPUTS[0]: np.array([e.ids for e in encodings], dtype=np.int64),
-                    INPUTS[1]: np.array([e.attention_mask for e in encodings], dtype=np.int64)}
-            out[chosen] = self.session.run([OUTPUT], feed)[0]
+            ids, mask = self._ids([texts[i] for i in chosen])
+            out[chosen] = self.session.run([OUTPUT], {INPUTS[0]: ids, INPUTS[1]: mask})[0]
         return out
 
     def count_tokens(self, text: str) -> int:
         """Tokens of a text with <s> and </s>, untruncated."""
-        return len(self.counter.encode(text).ids)
+        return len(self.tokenizer.encode(text).ids)
