@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from typing import Any
 
 from api.pipeline import DataDir
@@ -28,30 +27,9 @@ def gaps_text(result: dict[str, Any]) -> str:
 
 def gaps_html(result: dict[str, Any]) -> str:
     """Domain-by-system coverage chart (documents per cell) and the missing items per domain."""
-    esc = html.escape
-    systems = result["systems"]
     widest = max([1] + [len(v) for d in result["domains"] for v in d["systems"].values()])
-    head = "".join(f"<th>{esc(label)}</th>" for label in systems.values())
-    rows, details = [], []
-    for d in result["domains"]:
-        cells = "".join(_cell(len(d["systems"][sid]), widest) for sid in systems)
-        rows.append(f"<tr><th>{esc(d['label'])}</th><td>{d['current']}</td><td>{d['superseded']}</td>{cells}</tr>")
-        items = "".join(f"<li>{esc(m['what'])} <small>（{esc(m['why'])}）</small></li>" for m in d["missing"])
-        refs = "".join(f"<li>{esc(r['from'])} → {esc(r['to'])}（{esc(r.get('reason', ''))}）</li>"
-                       for r in d["outdated_references"])
-        stale = "、".join(esc(s) for s in d["stale"]) or "无"
-        details.append(f"<h3>{esc(d['label'])}</h3><p>超过复审周期：{stale}</p><ul>{items}</ul>"
-                       + (f"<p>引用问题：</p><ul>{refs}</ul>" if refs else ""))
-    return ("<!doctype html><html lang='zh'><meta charset='utf-8'><title>差距分析</title><style>"
-            "body{font-family:sans-serif;margin:2em}td,th{border:1px solid #ddd;padding:.3em .6em}"
-            "table{border-collapse:collapse}svg{vertical-align:middle}</style><h1>民政业务领域标准差距分析</h1>"
-            f"<table><tr><th>业务领域</th><th>现行</th><th>已代替</th>{head}</tr>{''.join(rows)}</table>"
-            + "".join(details) + "</html>")
 
+    def bar_width(count: int) -> int:   # an empty cell shows a faint full-width bar
+        return 84 if count == 0 else max(4, 80 * count // widest)
 
-def _cell(count: int, widest: int) -> str:
-    width = 0 if count == 0 else max(4, 80 * count // widest)
-    color = "#c0392b" if count == 0 else "#2e86c1"
-    bar = f"<svg width='84' height='12'><rect width='{width or 84}' height='12' fill='{color}' " \
-          f"opacity='{0.25 if count == 0 else 1}'/></svg>"
-    return f"<td>{bar} {count}</td>"
+    return render("gaps.html.j2", result=result, bar_width=bar_width)

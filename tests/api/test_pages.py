@@ -37,3 +37,17 @@ def test_pages_escape_what_the_user_typed_and_mark_the_active_link():
     html = search_page([("养老服务", False), ("居家养老", True)])
     assert '<a href="/" class=active>检索</a>' in html and "\u3000└ 居家养老" in html
     assert '<script src="/static/search.js" defer></script>' in html
+
+
+def test_gap_report_escapes_and_draws_a_bar_per_cell():
+    from api.gapping import gaps_html
+
+    result = {"systems": {"basic": "基础标准", "service": "服务标准"},
+              "domains": [{"label": "殡葬" + HOSTILE, "current": 2, "superseded": 1, "stale": [],
+                           "systems": {"basic": ["A", "B"], "service": []},
+                           "missing": [{"what": "殡仪服务规范", "why": "未收录"}],
+                           "outdated_references": [{"from": "X", "to": "Y", "reason": None}]}]}
+    html = gaps_html(result)
+    assert "<script>" not in html and "殡葬&lt;script&gt;" in html
+    assert html.count("<svg") == 2 and 'fill="#c0392b" opacity="0.25"' in html   # the empty cell
+    assert "殡仪服务规范 <small>（未收录）</small>" in html and "超过复审周期：无" in html
