@@ -1,23 +1,30 @@
 # Two entry points: `make run` (the demo corpus) and `make test` (the test suite).
-# Both create .venv on first use (no torch: the model runs on ONNX Runtime).
+# Both create .venv on first use (no torch: the model runs on ONNX Runtime); `run` installs
+# what the service needs, `test` adds the test tools.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DATA ?= data
+PIP := $(PY) -m pip install --disable-pip-version-check
 
-.PHONY: run test install clean
+.PHONY: run test install install-dev clean
 
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
 $(VENV)/.installed: pyproject.toml
-	@echo "first run: creating $(VENV) and installing the dependencies (about 400 MB; pip reports each package)"
+	@echo "first run: creating $(VENV) and installing the dependencies (about 800 MB; pip reports each package)"
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -e '.[dev]'
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) -e '.[dev]'
 	touch $@
 
 run: install
 	$(VENV)/bin/stdkg serve --data $(DATA)
 
-test: install
+test: install-dev
 	$(PY) -m pytest
 
 clean:

@@ -138,5 +138,6 @@ class DeleteResult(_Open):
 class Health(_Open):
     status: str
     documents: int
-    clauses: int
+    clauses: int = Field(description="searchable rows: clauses with text (a heading without text of its own "
+                                     "is folded into its children, so fewer than the clauses ingested)")
     data: str | None = None   # the data directory served (absolute), so a CLI can tell it is its own

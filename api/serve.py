@@ -41,7 +41,7 @@ def prepare(settings: Settings, progress: Progress | None = None,
                          embed_progress=embed_progress)
     finally:
         done()
-    print(f"{summary.documents} documents, {summary.clauses} clauses ready", file=sys.stderr)
+    print(f"{summary.documents} documents, {summary.clauses} clauses ingested and indexed", file=sys.stderr)
 
 
 # A query of 100,000 characters is about 900 KB of URL: under this limit it reaches the app and gets
