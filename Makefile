@@ -12,7 +12,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 $(VENV)/.installed: pyproject.toml
-	@echo "first run: creating $(VENV) and installing the dependencies (about 800 MB; pip reports each package)"
+	@echo "first run: creating $(VENV) and installing the dependencies (about 730 MB, no torch; pip reports each package)"
 	python3 -m venv $(VENV)
 	$(PIP) -e .
 	touch $@
