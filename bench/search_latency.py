@@ -62,7 +62,7 @@ def main() -> None:
     bm25 = index.bm25_chars
     report("baseline: bm25s chars alone", timed(
         lambda q: bm25.get_scores([t for t in char_ngrams(normalise_query(q)) if t in bm25.vocab_dict]), queries))
-    report("baseline: faiss top-100", timed(lambda q: index.faiss.search(vectors[q], 100), queries))
+    report("baseline: faiss top-100", timed(lambda q: index.nearest.faiss.search(vectors[q], 100), queries))
     report("query encoding alone", timed(lambda q: encoder.queries([normalise_query(q)]), queries))
     for mode in ("keyword", "semantic"):
         retriever = make_retriever(mode, index, None if mode == "keyword" else encoder)

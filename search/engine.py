@@ -15,6 +15,7 @@ from ingest.normalise import normalise_query
 from search.encoder import Encoder
 from search.fusion import Scores, get_fusion
 from search.index import FORMAT_VERSION, IndexMismatch, IndexStore, Row
+from search.vector_index import Layout, VectorIndex
 from search.ranking import (FEEDBACK_ROWS, FEEDBACK_WEIGHT, MODELS as RANKERS, CandidateScores, Ranker,
                             RankerMissing, features)
 from search.thesaurus import Thesaurus
@@ -82,11 +83,11 @@ class LoadedIndex:
             self.rows = [Row(**{**r, "domains": tuple(r["domains"])}) for r in map(json.loads, fh)]
         self.bm25_words = bm25s.BM25.load(str(directory / "bm25-words"), show_progress=False)
         self.bm25_chars = bm25s.BM25.load(str(directory / "bm25-chars"), show_progress=False)
-        self.faiss = faiss.read_index(str(directory / "faiss.index"))
         # one query at a time: OpenMP threads that spin between searches slow the ONNX encoder down
         faiss.omp_set_num_threads(1)
         self.chunk_rows = np.load(directory / "chunk_rows.npy", allow_pickle=False)
         self.vectors = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode="r")
+        self.nearest = VectorIndex(directory / "faiss.index", self.vectors, Layout.from_dict(self.meta.get("vectors")))
         self.title_vectors = np.load(directory / "title_vectors.npy", allow_pickle=False)
         self.title_of = np.load(directory / "title_of.npy", allow_pickle=False)
         self._masks: dict[Filters, np.ndarray | None] = {}
@@ -204,19 +205,16 @@ class SemanticRetriever:
     def _nearest(self, vec: np.ndarray, mask: np.ndarray | None, chunks: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows) of the rows owning the `chunks` nearest chunks (within the mask), best
         chunk first; a row appears once, with its best chunk's score."""
-        import faiss
-
-        n = self.index.faiss.ntotal
+        n = self.index.nearest.size
         none = (np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64))
         if n == 0:
             return none
-        params = None
+        subset = None
         if mask is not None:
-            chunk_ids = np.flatnonzero(mask[self.index.chunk_rows]).astype(np.int64)
-            if len(chunk_ids) == 0:
+            subset = mask[self.index.chunk_rows]
+            if not subset.any():
                 return none
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(chunk_ids))
-        dist, ids = self.index.faiss.search(vec, min(n, chunks), params=params)
+        dist, ids = self.index.nearest.search(vec, min(n, chunks), subset)
         found = ids[0] >= 0
         rows = self.index.chunk_rows[ids[0][found]].astype(np.int64)
         _, first = np.unique(rows, return_index=True)

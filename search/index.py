@@ -26,11 +26,12 @@ import numpy as np
 from ingest.errors import StdkgError
 from ingest.records import Clause, Document
 from ingest.storage import new_build, prune_builds, publish
+from search import vector_index
 from search.encoder import Encoder, chunks
 from search.thesaurus import Thesaurus
 from search.tokenize import char_ngrams, words
 
-FORMAT_VERSION = 3   # 2: rows carry heading_path and role; 3: title vectors
+FORMAT_VERSION = 3   # 2: rows carry heading_path and role; 3: title vectors (meta "vectors" optional: flat)
 
 
 class IndexMissing(StdkgError):
@@ -151,7 +152,6 @@ class IndexStore:
         """Build a new index from `rows` (of the catalog in `catalog_state`) and make it current.
         Call it under the data directory's lock."""
         import bm25s
-        import faiss
 
         tmp, name = new_build(self.root, "index-")
         with open(tmp / "rows.jsonl", "w", encoding="utf-8") as fh:
@@ -172,13 +172,11 @@ class IndexStore:
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
         np.save(tmp / "chunk_rows.npy", chunk_rows, allow_pickle=False)
         (tmp / "chunk_keys.json").write_text(json.dumps(keys), encoding="utf-8")
-        index = faiss.IndexFlatIP(encoder.dim)
-        if len(vectors):
-            index.add(vectors)
-        faiss.write_index(index, str(tmp / "faiss.index"))
+        layout = vector_index.build(vectors, encoder.dim, tmp / "faiss.index")
         (thesaurus or Thesaurus()).save(tmp)
         meta = {"format": FORMAT_VERSION, "model": encoder.name, "dim": encoder.dim, "rows": len(rows),
-                "chunks": int(len(vectors)), "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "catalog": catalog_state}
+                "chunks": int(len(vectors)), "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "catalog": catalog_state,
+                "vectors": layout.to_dict()}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         target = publish(tmp, name, self.pointer, {"format": FORMAT_VERSION, "dir": name, "catalog": catalog_state})
         prune_builds(self.root, "index-", current=name)

@@ -1,0 +1,88 @@
+"""The vector index: flat below a size, IVF above it; a filter is honoured either way."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from search import vector_index as V
+
+
+def clustered(n: int, dim: int = 32, centres: int = 40, seed: int = 0) -> np.ndarray:
+    """Unit vectors around a few centres, as embeddings of texts on a few topics are."""
+    rng = np.random.default_rng(seed)
+    centre = rng.standard_normal((centres, dim))
+    x = centre[rng.integers(0, centres, n)] + 0.35 * rng.standard_normal((n, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def exact(vectors: np.ndarray, query: np.ndarray, k: int, ids: np.ndarray | None = None) -> list[int]:
+    ids = np.arange(len(vectors)) if ids is None else ids
+    order = np.argsort(-(vectors[ids] @ query[0]), kind="stable")[:k]
+    return [int(i) for i in ids[order]]
+
+
+def test_the_layout_grows_with_the_collection():
+    assert V.layout_for(V.APPROX_FROM - 1) == V.Layout("flat", 0, 0)
+    big = V.layout_for(1_000_000)
+    assert big.kind == "ivf" and big.lists == 4000 and V.MIN_PROBE <= big.probe < big.lists
+    assert V.Layout.from_dict(big.to_dict()) == big and V.Layout.from_dict(None).kind == "flat"
+
+
+@pytest.fixture(scope="module")
+def ivf(tmp_path_factory):
+    vectors = clustered(6000)
+    path = tmp_path_factory.mktemp("ivf") / "faiss.index"
+    layout = V.build(vectors, vectors.shape[1], path, approx_from=1000)
+    return vectors, V.VectorIndex(path, vectors, layout)
+
+
+def test_approximate_search_finds_nearly_all_true_neighbours(ivf):
+    vectors, index = ivf
+    assert index.layout.kind == "ivf" and index.size == len(vectors)
+    queries = clustered(50, seed=1)
+    recall = np.mean([len(set(index.search(q[None], 10)[1][0]) & set(exact(vectors, q[None], 10))) / 10
+                      for q in queries])
+    assert recall >= 0.95
+
+
+def test_a_narrow_filter_is_searched_exactly(ivf):
+    vectors, index = ivf
+    subset = np.zeros(len(vectors), dtype=bool)
+    subset[::500] = True   # 12 vectors
+    query = clustered(1, seed=2)
+    scores, ids = index.search(query, 20, subset)
+    assert list(ids[0][:12]) == exact(vectors, query, 12, np.flatnonzero(subset))
+    assert list(ids[0][12:]) == [-1] * 8 and np.all(np.diff(scores[0][:12]) <= 0)
+
+
+def test_a_broad_filter_keeps_every_answer_inside_it(ivf, monkeypatch):
+    vectors, index = ivf
+    monkeypatch.setattr(V, "EXACT_SUBSET", 100)   # 1,500 vectors pass: through faiss, with a bitmap
+    subset = np.zeros(len(vectors), dtype=bool)
+    subset[1:3001:2] = True
+    query = clustered(1, seed=3)
+    _, ids = index.search(query, 10, subset)
+    found = ids[0][ids[0] >= 0]
+    assert len(found) == 10 and subset[found].all()
+    assert len(set(found) & set(exact(vectors, query, 10, np.flatnonzero(subset)))) >= 8
+
+
+def test_an_index_built_above_the_size_answers_like_the_flat_one(tmp_path, demo_index, fake_encoder, monkeypatch):
+    """The whole index: the demo corpus with an approximate vector index gives the same
+    semantic answers as with the flat one."""
+    from api.pipeline import DataDir, rebuild_index
+    from search.engine import LoadedIndex, make_retriever
+
+    flat = demo_index.load_index()
+    monkeypatch.setattr(V, "APPROX_FROM", 50)
+    approx = DataDir(tmp_path)
+    import shutil
+
+    shutil.copytree(demo_index.root, tmp_path, dirs_exist_ok=True)
+    rebuild_index(approx, fake_encoder)
+    loaded = LoadedIndex.current(approx.root / "index")
+    assert loaded.meta["vectors"]["kind"] == "ivf" and flat.meta["vectors"]["kind"] == "flat"
+    for query in ("护理员配比", "遗体接运", "婚姻登记窗口"):
+        a = [h.row.clause_id for h in make_retriever("semantic", flat, fake_encoder).search(query, 5)]
+        b = [h.row.clause_id for h in make_retriever("semantic", loaded, fake_encoder).search(query, 5)]
+        assert a[:3] == b[:3]
