@@ -79,7 +79,7 @@ def _data_path(args: argparse.Namespace) -> Path:
 def _data(args: argparse.Namespace) -> DataDir:
     from api.pipeline import DataDir
 
-    return DataDir(_data_path(args))
+    return DataDir.of(_settings(), _data_path(args))
 
 
 def _server(args: argparse.Namespace) -> str | None:
@@ -174,11 +174,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
-    from kg.sparql import run_query
-
     query = Path(args.query[1:]).read_text(encoding="utf-8") if args.query.startswith("@") else args.query
     timeout = args.timeout if args.timeout is not None else _settings().sparql_timeout
-    result = run_query(_data(args).graph.current_dir() / "oxigraph", query, timeout=timeout)
+    result = _data(args).graph.query(query, timeout)
     if args.json or result.form not in ("SELECT", "ASK"):
         sys.stdout.buffer.write(result.body + b"\n")
         return 0

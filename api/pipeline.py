@@ -5,30 +5,45 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.batch import IngestSummary, ingest_paths
 from ingest.catalog import Catalog
 from kg.build import build_graph
 from kg.domains import Taxonomy
+from kg.remote import SparqlEndpointStore
 from kg.store import GraphStore
 from search.encoder import Encoder
 from search.engine import LoadedIndex
 from search.index import DocumentState, IndexStore, rows_from
 from search.thesaurus import build_thesaurus
 
+if TYPE_CHECKING:
+    from api.settings import Settings
+
 
 @dataclass(frozen=True)
 class DataDir:
-    """The layout of a data directory."""
+    """The layout of a data directory; the graph may live on a SPARQL server instead (`sparql`:
+    query and update endpoint URLs)."""
 
     root: Path
+    sparql: tuple[str, str | None] | None = None
+
+    @classmethod
+    def of(cls, settings: Settings, root: Path | None = None) -> DataDir:
+        """The data directory of the settings (or `root`), with the engines they name."""
+        endpoints = (settings.sparql_endpoint, settings.sparql_update_endpoint) if settings.sparql_endpoint else None
+        return cls(Path(root) if root is not None else settings.data_dir, endpoints)
 
     @property
     def catalog(self) -> Catalog:
         return Catalog(self.root)
 
     @property
-    def graph(self) -> GraphStore:
+    def graph(self) -> GraphStore | SparqlEndpointStore:
+        if self.sparql:
+            return SparqlEndpointStore(*self.sparql)
         return GraphStore(self.root / "graph")
 
     @property

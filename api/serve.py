@@ -23,7 +23,7 @@ def prepare(settings: Settings, progress: Progress | None = None,
             embed_progress: Callable[[int, int], None] | None = None) -> None:
     """Make sure the data directory is whole: the demo corpus when it is empty, else rebuild the
     graph or the index where they do not match the catalog (an ingest killed halfway)."""
-    data = DataDir(settings.data_dir)
+    data = DataDir.of(settings)
     if data.catalog.document_ids():
         todo = stale(data)
         if todo:

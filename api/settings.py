@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = REPO / "corpus"
     taxonomy: Path = REPO / "corpus" / "framework" / "domains.ttl"
     sparql_timeout: float = 10.0
+    sparql_endpoint: str | None = None          # the graph on a SPARQL 1.1 server: its query endpoint
+    sparql_update_endpoint: str | None = None   # ... and its update endpoint (needed to ingest)
     sparql_workers: int = 2            # warm query processes of the service; more queries at once answer 503
     index_poll_seconds: float = 2.0   # how often the service looks for an index rebuilt by `stdkg ingest`
     model_cache: Path = Path.home() / ".cache" / "stdkg" / "models"   # the converted e5 model lives here

@@ -58,7 +58,7 @@ def _domain_tree(taxonomy: Taxonomy) -> list[tuple[str, bool]]:
 class AppState:
     def __init__(self, settings: Settings, encoder: Encoder) -> None:
         self.settings = settings
-        self.data = DataDir(settings.data_dir)
+        self.data = DataDir.of(settings)
         self.encoder = encoder
         self.domains = _domain_tree(Taxonomy.load(settings.taxonomy))
         self.snapshot: Snapshot | None = None

@@ -19,8 +19,10 @@ EXPORT_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD"}
 
 
 class GraphMissing(StdkgError):
-    def __init__(self, root: Path) -> None:
-        super().__init__(f"no graph in {root}; run `stdkg ingest PATH --data {root.parent}` first")
+    def __init__(self, root: Path | str) -> None:
+        where = f"{root}; run `stdkg ingest PATH --data {root.parent}` first" if isinstance(root, Path) else \
+            f"on the SPARQL server {root}; run `stdkg ingest PATH` with the same STDKG_SPARQL_* settings first"
+        super().__init__(f"no graph in {where}")
 
 
 class GraphStore:
@@ -86,12 +88,26 @@ class GraphStore:
                 for k, v in data.items()}
 
     def export(self, fmt: str) -> bytes:
-        import pyoxigraph as ox
+        return dump(self.open(), fmt)
 
-        if fmt not in EXPORT_FORMATS:
-            raise InvalidInput(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-        from kg.sparql import PREFIXES
+    def query(self, query: str, timeout: float = 10.0, pool: Any = None, rdf_format: str = "TURTLE") -> Any:
+        """A read-only query against the current graph (kg.sparql.QueryResult), through the
+        service's pool of warm workers when given, else in a process of its own."""
+        from kg.sparql import run_query
 
-        store = self.open()
-        return store.dump(format=getattr(ox.RdfFormat, EXPORT_FORMATS[fmt]), from_graph=ox.DefaultGraph(),
-                          prefixes=PREFIXES if fmt == "turtle" else None)
+        store = self.current_dir() / "oxigraph"
+        if pool is not None:
+            return pool.query(store, query, timeout, rdf_format)
+        return run_query(store, query, timeout, rdf_format)
+
+
+def dump(store: Any, fmt: str) -> bytes:
+    """The default graph of a pyoxigraph Store as Turtle (with our prefixes), N-Triples or JSON-LD."""
+    import pyoxigraph as ox
+
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    from kg.sparql import PREFIXES
+
+    return store.dump(format=getattr(ox.RdfFormat, EXPORT_FORMATS[fmt]), from_graph=ox.DefaultGraph(),
+                      prefixes=PREFIXES if fmt == "turtle" else None)

@@ -51,8 +51,7 @@ async def sparql(request: Request, state: StateDep,
                  query: Annotated[str | None, Query(description="SELECT, ASK, CONSTRUCT or DESCRIBE")] = None
                  ) -> Response:
     text = await _query_text(request, query)
-    store = state.data.graph.current_dir() / "oxigraph"
-    result = await run_in_threadpool(state.sparql.query, store, text, state.settings.sparql_timeout)
+    result = await run_in_threadpool(state.data.graph.query, text, state.settings.sparql_timeout, state.sparql)
     return Response(result.body, media_type=result.media_type)
 
 

@@ -1,0 +1,125 @@
+"""The graph on a SPARQL 1.1 server (Oxigraph's server and Virtuoso, started here on loopback):
+ingest, facts, SPARQL, export, analytics and gaps answer as with the embedded store."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from api.pipeline import DataDir, ingest
+from kg.remote import CONTROL, VOCAB, EndpointError
+from kg.sparql import ReadOnlyError
+from engines import free_port, oxigraph_binary, oxigraph_server, virtuoso_available, virtuoso_server
+
+pytestmark = pytest.mark.integration
+CORPUS = Path(__file__).parents[2] / "corpus"
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def server(request, tmp_path_factory):
+    if request.param == "oxigraph" and oxigraph_binary() is None:
+        pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
+    if request.param == "virtuoso" and not virtuoso_available():
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource)")
+    start = oxigraph_server if request.param == "oxigraph" else virtuoso_server
+    with start(tmp_path_factory.mktemp(request.param)) as endpoints:
+        yield endpoints
+
+
+def _ingest(data: DataDir, fake_encoder) -> None:
+    ingest([str(CORPUS / "samples"), str(CORPUS / "seed")], data, CORPUS / "framework" / "domains.ttl",
+           encoder=lambda: fake_encoder)
+
+
+@pytest.fixture(scope="module")
+def both(server, tmp_path_factory, fake_encoder):
+    """The demo corpus ingested twice: embedded graph, and graph on the server."""
+    local = DataDir(tmp_path_factory.mktemp("local"))
+    remote = DataDir(tmp_path_factory.mktemp("remote"), server)
+    _ingest(local, fake_encoder)
+    _ingest(remote, fake_encoder)
+    return local, remote
+
+
+def triples(nt: bytes) -> set[str]:
+    """The statements, with each build's own provenance node (named by its time) made alike."""
+    import re
+
+    return {re.sub(r"/id/build/[^>]+>", "/id/build/B>", line.strip()) for line in nt.decode("utf-8").splitlines()
+            if line.strip() and "prov#startedAtTime" not in line}
+
+
+def test_the_same_graph_and_facts_live_on_the_server(both):
+    local, remote = both
+    assert not (remote.root / "graph").exists()          # nothing of the graph on local disk
+    assert remote.graph.built_from() == remote.catalog.state()
+    assert remote.graph.facts() == local.graph.facts()
+    assert triples(remote.graph.export("nt")) == triples(local.graph.export("nt"))
+    assert b"@prefix stdkg:" in remote.graph.export("turtle")
+
+
+def test_sparql_reads_the_current_build_only(both):
+    local, remote = both
+    query = "SELECT ?d ?status WHERE { ?d stdkg:status ?status } ORDER BY ?d"
+    rows = lambda data: json.loads(data.graph.query(query).body)["results"]["bindings"]  # noqa: E731
+    assert rows(remote) == rows(local) and len(rows(remote)) >= 10
+    ask = remote.graph.query("ASK { ?d a eli:LegalResource }")
+    assert json.loads(ask.body)["boolean"] is True
+    assert b"LegalResource" in remote.graph.query("CONSTRUCT { ?d a eli:LegalResource } WHERE { ?d a eli:LegalResource }").body
+    with pytest.raises(ReadOnlyError):
+        remote.graph.query(f"DROP GRAPH <{CONTROL}>")
+
+
+def test_analytics_and_gaps_answer_alike(both):
+    from api.gapping import run_gaps
+    from api.settings import Settings
+    from kg.analytics import in_force_on
+
+    local, remote = both
+    assert sorted(in_force_on(remote.graph.open(), "2021-06-01")) == sorted(in_force_on(local.graph.open(), "2021-06-01"))
+    today = __import__("datetime").date(2026, 1, 1)
+    assert run_gaps(remote, Settings(), today=today) == run_gaps(local, Settings(), today=today)
+
+
+def test_a_new_build_replaces_the_old_and_old_builds_are_dropped(both, fake_encoder):
+    _, remote = both
+    first = remote.graph.current()["store"]
+    (remote.root / "extra.txt").write_text("示例 关于殡葬服务的通知\n一、殡仪馆应当公示服务项目和收费标准。\n", encoding="utf-8")
+    for _ in range(2):
+        ingest([str(remote.root / "extra.txt")], remote, CORPUS / "framework" / "domains.ttl", encoder=lambda: fake_encoder)
+        (remote.root / "extra.txt").write_text((remote.root / "extra.txt").read_text(encoding="utf-8") + "二、应当文明服务。\n",
+                                               encoding="utf-8")
+    now = remote.graph.current()["store"]
+    assert now != first and remote.graph.built_from() == remote.catalog.state()
+    builds = remote.graph._select(f"SELECT ?g WHERE {{ GRAPH <{CONTROL}> {{ ?g <{VOCAB}name> ?n }} }}")
+    assert len(builds) == 2 and now in {b["g"] for b in builds}
+    listed = remote.graph._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert first not in {g["g"] for g in listed}           # dropped from the server, not only forgotten
+
+
+def test_cli_works_through_the_server(both, capsys, monkeypatch):
+    from api import cli
+
+    _, remote = both
+    monkeypatch.setenv("STDKG_SPARQL_ENDPOINT", remote.sparql[0])
+    monkeypatch.setenv("STDKG_SPARQL_UPDATE_ENDPOINT", remote.sparql[1])
+    from api.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--data", str(remote.root)]) == 0
+        count = int(capsys.readouterr().out.splitlines()[1])
+        assert count == remote.graph.current()["triples"]
+        assert cli.main(["show", "MZ/T 9901-2023", "--data", str(remote.root), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["status"] == "current"
+    finally:
+        get_settings.cache_clear()
+
+
+def test_an_unreachable_server_is_a_clear_error(tmp_path):
+    data = DataDir(tmp_path, (f"http://127.0.0.1:{free_port()}/query", None))
+    with pytest.raises(EndpointError, match="cannot be reached"):
+        data.graph.facts()
+    with pytest.raises(EndpointError, match="STDKG_SPARQL_UPDATE_ENDPOINT"):
+        data.graph._update("CLEAR ALL")
