@@ -159,7 +159,7 @@ class IndexStore:
                 fh.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
         for sub, tokenizer in (("bm25-words", words), ("bm25-chars", char_ngrams)):
             model = bm25s.BM25(k1=1.2, b=0.75)
-            model.index([tokenizer(r.context) or ["∅"] for r in rows], show_progress=False)
+            model.index(_token_ids(rows, tokenizer), show_progress=False)
             model.save(str(tmp / sub), show_progress=False)
         known = self._previous_vectors(encoder)
         vectors, chunk_rows, keys = self._vectors(rows, encoder, progress, known)
@@ -230,6 +230,19 @@ class IndexStore:
                 progress(min(start + batch, len(missing)), len(missing))
         vectors = np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, encoder.dim), np.float32)
         return vectors, np.asarray(owners, dtype=np.int32), keys
+
+
+def _token_ids(rows: list[Row], tokenizer: Callable[[str], list[str]]):  # -> bm25s.tokenization.Tokenized
+    """Each row's tokens as an int32 array of vocabulary ids: a million rows of Python token lists
+    would take gigabytes; the index built is the same."""
+    from bm25s.tokenization import Tokenized
+
+    vocab: dict[str, int] = {}
+    ids = []
+    for row in rows:
+        tokens = tokenizer(row.context) or ["∅"]
+        ids.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.int32, count=len(tokens)))
+    return Tokenized(ids=ids, vocab=vocab)
 
 
 def _embed(texts: list[str], encoder: Encoder, known: dict[str, np.ndarray]) -> np.ndarray:
