@@ -80,15 +80,17 @@ class SparqlEndpointStore:
         graph = f"{BASE}build/{name}"
         lines = [_BLANK.sub(lambda m: f"<{graph}/bnode/{m.group(1)}>", line)
                  for line in ntriples.decode("utf-8").splitlines() if line.strip()]
-        for start in range(0, len(lines), SLICE_TRIPLES):
-            self._update(f"INSERT DATA {{ GRAPH <{graph}> {{\n" + "\n".join(lines[start : start + SLICE_TRIPLES]) + "\n} }")
         facts_json = json.dumps({k: {"status": f.status, "replaces": list(f.replaces), "replaced_by": list(f.replaced_by),
                                      "domains": list(f.domains)} for k, f in facts.items()}, ensure_ascii=False)
         v = VOCAB
+        # listed first: a build that dies while loading is known to the control graph and dropped later
         self._update(
             f"INSERT DATA {{ GRAPH <{CONTROL}> {{ <{graph}> <{v}facts> {_literal(facts_json)} ; "
             f"<{v}built> {_literal(stamp)} ; <{v}catalog> {_literal(catalog_state)} ; "
-            f"<{v}triples> {len(lines)} ; <{v}format> {FORMAT_VERSION} ; <{v}name> {_literal(name)} }} }} ;\n"
+            f"<{v}triples> {len(lines)} ; <{v}format> {FORMAT_VERSION} ; <{v}name> {_literal(name)} }} }}")
+        for start in range(0, len(lines), SLICE_TRIPLES):
+            self._update(f"INSERT DATA {{ GRAPH <{graph}> {{\n" + "\n".join(lines[start : start + SLICE_TRIPLES]) + "\n} }")
+        self._update(
             f"DELETE {{ GRAPH <{CONTROL}> {{ <{CONTROL}> <{v}current> ?old }} }} "
             f"WHERE {{ GRAPH <{CONTROL}> {{ <{CONTROL}> <{v}current> ?old }} }} ;\n"
             f"INSERT DATA {{ GRAPH <{CONTROL}> {{ <{CONTROL}> <{v}current> <{graph}> }} }}")

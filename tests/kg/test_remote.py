@@ -123,3 +123,21 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path):
         data.graph.facts()
     with pytest.raises(EndpointError, match="STDKG_SPARQL_UPDATE_ENDPOINT"):
         data.graph._update("CLEAR ALL")
+
+
+def test_a_build_that_dies_while_loading_leaves_the_current_one(both, monkeypatch):
+    _, remote = both
+    store = remote.graph
+    before, facts = store.current(), store.facts()
+    real, sent = store._update, []
+
+    def dying(update: str) -> None:
+        sent.append(update)
+        if len(sent) == 3:   # the control entry and one slice went through
+            raise ConnectionError("killed mid-build")
+        real(update)
+
+    monkeypatch.setattr(store, "_update", dying)
+    with pytest.raises(ConnectionError):
+        store.write(remote.graph.export("nt"), facts, "2030-01-01T00:00:00+00:00", "another-state")
+    assert remote.graph.current() == before and remote.graph.facts() == facts
