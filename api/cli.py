@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from search.engine import Filters, Retriever
 
 # the choices of search.engine.MODES and kg.store.EXPORT_FORMATS, here so that parsing the
-# command line imports neither (tests/api/test_cli.py keeps them equal)
+# command line imports neither (tests/api/test_cli_server.py keeps them equal)
 MODES = ("hybrid", "keyword", "semantic")
 EXPORT_FORMATS = ("jsonld", "nt", "turtle")
 DEFAULT_DATA = "data"   # Settings.data_dir unless STDKG_DATA_DIR says otherwise
