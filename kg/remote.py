@@ -36,6 +36,10 @@ _FACTS: dict[tuple[str, str], dict[str, DocumentFacts]] = {}
 class EndpointError(StdkgError):
     """The SPARQL server could not be reached or refused a request; the message says which."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status   # the HTTP status the server answered, None when unreachable
+
 
 def _literal(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)   # a JSON string is a valid SPARQL string literal
@@ -59,7 +63,8 @@ class SparqlEndpointStore:
             raise EndpointError(f"the SPARQL server at {url} cannot be reached ({exc}); is it running? "
                                 "(STDKG_SPARQL_ENDPOINT / STDKG_SPARQL_UPDATE_ENDPOINT)") from exc
         if response.status_code >= 400:
-            raise EndpointError(f"the SPARQL server at {url} answered {response.status_code}: {response.text[:300]}")
+            raise EndpointError(f"the SPARQL server at {url} answered {response.status_code}: {response.text[:300]}",
+                                response.status_code)
         return response.content
 
     def _update(self, update: str) -> None:
@@ -176,7 +181,7 @@ class SparqlEndpointStore:
             body = self._post(self.query_url, {"query": _PROLOGUE + query, "default-graph-uri": self._current_graph()},
                               accept, timeout=timeout)
         except EndpointError as exc:
-            if " answered 4" in str(exc):
+            if exc.status is not None and 400 <= exc.status < 500:
                 raise SparqlError(f"the SPARQL server refused the query: {exc}") from exc
             raise
         return QueryResult(form, accept, body)

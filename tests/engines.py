@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,13 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from servers import free_port
+
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")   # Debian's virtuoso-opensource
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(url: str, proc: subprocess.Popen, what: str, seconds: float = 60) -> None:

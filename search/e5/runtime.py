@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from search.e5.errors import ModelError
-from search.e5.folder import MODEL_FILE, TOKENIZER_FILE, Step, _silent, ensure_int8, is_complete
+from search.e5.folder import MODEL_FILE, TOKENIZER_FILE, Step, ensure_int8, quiet, is_complete
 from search.e5.graph import INPUTS, OUTPUT
 
 MAX_SEQ_LENGTH = 512
@@ -16,7 +16,7 @@ BACKENDS = ("onnx-fp32", "onnx")  # float32 arithmetic on the 4-bit weights | in
 class E5Model:
     """multilingual-e5-small on ONNX Runtime: texts in (prompts already in front), unit vectors out."""
 
-    def __init__(self, folder: Path, backend: str = "onnx-fp32", step: Step = _silent) -> None:
+    def __init__(self, folder: Path, backend: str = "onnx-fp32", step: Step = quiet) -> None:
         if backend not in BACKENDS:
             raise ModelError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
         folder = Path(folder)

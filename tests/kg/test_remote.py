@@ -9,7 +9,7 @@ import pytest
 
 from api.pipeline import DataDir, ingest
 from kg.remote import CONTROL, VOCAB, EndpointError
-from kg.sparql import ReadOnlyError
+from kg.sparql import ReadOnlyError, SparqlError
 from engines import free_port, oxigraph_binary, oxigraph_server, virtuoso_available, virtuoso_server
 
 pytestmark = pytest.mark.integration
@@ -69,6 +69,8 @@ def test_sparql_reads_the_current_build_only(both):
     assert b"LegalResource" in remote.graph.query("CONSTRUCT { ?d a eli:LegalResource } WHERE { ?d a eli:LegalResource }").body
     with pytest.raises(ReadOnlyError):
         remote.graph.query(f"DROP GRAPH <{CONTROL}>")
+    with pytest.raises(SparqlError, match="refused the query"):   # the server's 4xx, said as a query error
+        remote.graph.query("SELECT ?d WHERE { ?d stdkg:status }")
 
 
 def test_analytics_and_gaps_answer_alike(both):
