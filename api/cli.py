@@ -208,10 +208,14 @@ def _params(args: argparse.Namespace, text: str) -> dict[str, Any]:
 
 def _retriever(args: argparse.Namespace) -> Retriever:
     from search.engine import make_retriever
+    from search.milvus import MilvusRetriever
 
-    index = _data(args).load_index()
+    data = _data(args)
     encoder = None if args.mode == "keyword" else _encoder()
-    return make_retriever(args.mode, index, encoder)
+    engine = data.search_engine
+    if engine is not None:
+        return MilvusRetriever(engine, args.mode, encoder)
+    return make_retriever(args.mode, data.load_index(), encoder)
 
 
 def _search_result(args: argparse.Namespace) -> dict[str, Any]:

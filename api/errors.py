@@ -20,6 +20,7 @@ from kg.sparql import QueryTimeout, ReadOnlyError, SparqlBusy, SparqlError
 from kg.store import GraphMissing
 from search.check.judge import JudgeMissing
 from search.index import IndexMismatch, IndexMissing
+from search.milvus import MilvusError
 
 log = logging.getLogger("stdkg.api")
 
@@ -77,6 +78,7 @@ LOWER_LAYER = (
     (IndexMissing, 503),
     (GraphMissing, 503),
     (IndexMismatch, 503),
+    (MilvusError, 503),
     (JudgeMissing, 503),
     (LockTimeout, 503),
     (CatalogError, 500),

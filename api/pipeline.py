@@ -16,6 +16,7 @@ from kg.store import GraphStore
 from search.encoder import Encoder
 from search.engine import LoadedIndex
 from search.index import DocumentState, IndexStore, rows_from
+from search.milvus import MilvusStore, milvus_store
 from search.thesaurus import build_thesaurus
 
 if TYPE_CHECKING:
@@ -25,16 +26,19 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class DataDir:
     """The layout of a data directory; the graph may live on a SPARQL server instead (`sparql`:
-    query and update endpoint URLs)."""
+    query and update endpoint URLs), and each search index build may also be published to a
+    Milvus server that searches it (`milvus`: URI, collection prefix, token)."""
 
     root: Path
     sparql: tuple[str, str | None] | None = None
+    milvus: tuple[str, str, str | None] | None = None
 
     @classmethod
     def of(cls, settings: Settings, root: Path | None = None) -> DataDir:
         """The data directory of the settings (or `root`), with the engines they name."""
         endpoints = (settings.sparql_endpoint, settings.sparql_update_endpoint) if settings.sparql_endpoint else None
-        return cls(Path(root) if root is not None else settings.data_dir, endpoints)
+        milvus = (settings.milvus_uri, settings.milvus_prefix, settings.milvus_token) if settings.milvus_uri else None
+        return cls(Path(root) if root is not None else settings.data_dir, endpoints, milvus)
 
     @property
     def catalog(self) -> Catalog:
@@ -49,6 +53,11 @@ class DataDir:
     @property
     def index(self) -> IndexStore:
         return IndexStore(self.root / "index")
+
+    @property
+    def search_engine(self) -> MilvusStore | None:
+        """The Milvus server the index is published to, if one is configured."""
+        return milvus_store(*self.milvus) if self.milvus else None
 
     def load_index(self) -> LoadedIndex:
         return LoadedIndex(self.index.current_dir())
@@ -75,7 +84,10 @@ def rebuild_index(data: DataDir, encoder: Encoder,
         states = {doc_id: DocumentState(f.status, f.domains) for doc_id, f in facts.items()}
         documents = catalog.documents()
         rows = rows_from(documents, states)
-        data.index.build(rows, encoder, progress, catalog.state(), build_thesaurus(documents, thesaurus_file))
+        built = data.index.build(rows, encoder, progress, catalog.state(), build_thesaurus(documents, thesaurus_file))
+        engine = data.search_engine
+        if engine is not None:
+            engine.publish(built, catalog.state())
     return len(rows)
 
 
@@ -89,8 +101,10 @@ def stale(data: DataDir) -> list[str]:
     state = data.catalog.state()
     out = ["graph"] if data.graph.built_from() != state else []
     has_documents = bool(data.catalog.document_ids())
+    engine = data.search_engine
     if ("graph" in out and has_documents) or data.index.built_from() != state and (
-            has_documents or data.index.pointer.exists()):
+            has_documents or data.index.pointer.exists()) or (
+            engine is not None and has_documents and engine.built_from() != state):
         out.append("index")
     return out
 

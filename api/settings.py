@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     sparql_timeout: float = 10.0
     sparql_endpoint: str | None = None          # the graph on a SPARQL 1.1 server: its query endpoint
     sparql_update_endpoint: str | None = None   # ... and its update endpoint (needed to ingest)
+    milvus_uri: str | None = None      # the search index on a Milvus server (http://host:19530)
+    milvus_token: str | None = None    # its credentials (user:password or an API key), if it asks for any
+    milvus_prefix: str = "stdkg"       # names of the collections and the alias (several services, one server)
     sparql_workers: int = 2            # warm query processes of the service; more queries at once answer 503
     index_poll_seconds: float = 2.0   # how often the service looks for an index rebuilt by `stdkg ingest`
     model_cache: Path = Path.home() / ".cache" / "stdkg" / "models"   # the converted e5 model lives here

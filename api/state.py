@@ -17,6 +17,7 @@ from kg.sparql import SparqlPool
 from search.encoder import Encoder
 from search.engine import LoadedIndex, Retriever, make_retriever
 from search.index import IndexMissing
+from search.milvus import MilvusRetriever
 
 T = TypeVar("T")
 
@@ -66,6 +67,7 @@ class AppState:
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="stdkg-write")
         self.write_lock = asyncio.Lock()
         self.sparql = SparqlPool(settings.sparql_workers)
+        self.engine = self.data.search_engine   # searches go to Milvus when it is configured
 
     def reload(self) -> None:
         """Load the current index from disk and swap it in (one assignment: readers see old or new)."""
@@ -99,7 +101,10 @@ class AppState:
         return snap
 
     def retriever(self, mode: str) -> Retriever:
-        return make_retriever(mode, self.current().index, None if mode == "keyword" else self.encoder)
+        encoder = None if mode == "keyword" else self.encoder
+        if self.engine is not None:   # the build the engine serves now, whoever published it
+            return MilvusRetriever(self.engine, mode, encoder)
+        return make_retriever(mode, self.current().index, encoder)
 
     async def run(self, fn: Callable[[], T], timeout: float, what: str) -> T:
         """Run blocking work on the search pool; answer 503 when it passes `timeout` (the thread finishes alone)."""

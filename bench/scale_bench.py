@@ -10,7 +10,11 @@ Queries are STARD's real dev queries, encoded by the real model, searched hybrid
 learned ranker, one at a time on one core. Each build and each serving runs in its own process,
 so its peak RSS is its own.
 
-    python bench/scale_bench.py [--sizes 10000,100000,1000000] [--queries 100]
+With --milvus SIZES, each index of those sizes is also published to a Milvus Lite server started
+for it on loopback (`milvus-lite server`), and searched there the same way: publish time, the
+server's and the client's memory, hybrid p50/p95.
+
+    python bench/scale_bench.py [--sizes 10000,100000,1000000] [--queries 100] [--milvus 10000,100000]
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 STARD = ROOT.parent / "shared" / "data" / "stard-dev"
 CLAUSES_PER_DOCUMENT = 50
 BASE_TEXTS = 1000   # real articles embedded for the vector mixtures
@@ -118,6 +123,17 @@ def child_build(n: int, data: Path, base_file: Path, name: str) -> dict:
     return {"build_s": seconds, "build_peak_mb": peak_mb(), "layout": meta["vectors"]}
 
 
+def timed_searches(retriever, queries: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """p50 and p95 in ms of the queries searched one at a time, k = 10."""
+    times = []
+    for text in queries:
+        t0 = time.perf_counter()
+        retriever.search(text, 10)
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))]}
+
+
 def child_serve(data: Path, queries: list[str]) -> dict:
     from api.models import get_encoder
     from api.settings import Settings
@@ -128,15 +144,8 @@ def child_serve(data: Path, queries: list[str]) -> dict:
     start = time.perf_counter()
     index = LoadedIndex.current(data / "index")
     load_s = time.perf_counter() - start
-    retriever = make_retriever("hybrid", index, encoder)
-    times = []
-    for text in queries:
-        t0 = time.perf_counter()
-        retriever.search(text, 10)
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    serving = {"load_s": load_s, "serve_rss_mb": rss_mb(), "model_rss_mb": before, "serve_peak_mb": peak_mb(),
-               "p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))]}
+    latency = timed_searches(make_retriever("hybrid", index, encoder), queries)
+    serving = {"load_s": load_s, "serve_rss_mb": rss_mb(), "model_rss_mb": before, "serve_peak_mb": peak_mb(), **latency}
     # recall of the vector index against exact search over the same vectors (after the figures above)
     recall = []
     for q in encoder.queries(queries):
@@ -145,6 +154,28 @@ def child_serve(data: Path, queries: list[str]) -> dict:
         truth = set(np.argsort(-sims)[:10])
         recall.append(len(truth & set(index.nearest.search(q[None], 10)[1][0])) / 10)
     return {**serving, "recall10": float(np.mean(recall))}
+
+
+def child_milvus(data: Path, queries: list[str], uri: str, server_pid: int) -> dict:
+    from api.models import get_encoder
+    from api.settings import Settings
+    from search.index import IndexStore
+    from search.milvus import MilvusRetriever, MilvusStore
+
+    encoder = get_encoder(Settings())
+    store = MilvusStore(uri, prefix="scale")
+    start = time.perf_counter()
+    store.publish(IndexStore(data / "index").current_dir(), "scale")
+    publish_s = time.perf_counter() - start
+    latency = timed_searches(MilvusRetriever(store, "hybrid", encoder), queries)
+    return {"publish_s": publish_s, "client_rss_mb": rss_mb(), "server_rss_mb": _rss_of(server_pid), **latency}
+
+
+def _rss_of(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def run_child(*argv: str) -> dict:
@@ -175,12 +206,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--milvus", default="", help="sizes also served from Milvus Lite (comma-separated)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         kind, *rest = args.child
         if kind == "build":
             result = child_build(int(rest[0]), Path(rest[1]), Path(rest[2]), rest[3])
+        elif kind == "milvus":
+            result = child_milvus(Path(rest[0]), json.loads(Path(rest[1]).read_text(encoding="utf-8")), rest[2],
+                                  int(rest[3]))
         else:
             result = child_serve(Path(rest[0]), json.loads(Path(rest[1]).read_text(encoding="utf-8")))
         print(json.dumps(result))
@@ -204,6 +239,14 @@ def main() -> None:
             print(f"{n:9d} {kind:>10} {built['build_s']:8.1f} {n / rate:15.0f} {built['build_peak_mb']:14.0f} "
                   f"{served['load_s']:7.2f} {served['serve_rss_mb']:11.0f} {served['p50_ms']:7.1f} "
                   f"{served['p95_ms']:7.1f} {served['recall10']:10.3f}", flush=True)
+            if str(n) in args.milvus.split(","):
+                from milvus_parity import milvus_lite
+
+                with milvus_lite() as (uri, pid):
+                    on = run_child("milvus", str(data), str(work / "queries.json"), uri, str(pid))
+                print(f"{n:9d} {'milvus':>10} publish {on['publish_s']:.0f} s; server {on['server_rss_mb']:.0f} MB + "
+                      f"client {on['client_rss_mb']:.0f} MB; p50 {on['p50_ms']:.1f} ms p95 {on['p95_ms']:.1f} ms",
+                      flush=True)
             shutil.rmtree(data, ignore_errors=True)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
     finally:

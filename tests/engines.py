@@ -1,4 +1,5 @@
-"""External engines started on loopback for integration tests: Oxigraph's server and Virtuoso."""
+"""External engines started on loopback for integration tests: Oxigraph's server, Virtuoso and
+Milvus Lite's server."""
 from __future__ import annotations
 
 import re
@@ -74,3 +75,34 @@ def virtuoso_server(folder: Path) -> Iterator[tuple[str, str]]:
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def milvus_binary() -> str | None:
+    beside = Path(sys.executable).with_name("milvus-lite")
+    return str(beside) if beside.exists() else shutil.which("milvus-lite")
+
+
+@contextmanager
+def milvus_server(folder: Path) -> Iterator[str]:
+    """The URI of `milvus-lite server` storing in folder (the gRPC API of a Milvus cluster)."""
+    from pymilvus import MilvusClient
+
+    port = free_port()
+    proc = subprocess.Popen([milvus_binary() or "milvus-lite", "server", "--data-dir", str(folder),
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                MilvusClient(uri=uri, timeout=1).list_collections()
+                break
+            except Exception:   # noqa: BLE001 - any failure means: not up yet
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the milvus-lite server did not start") from None
+                time.sleep(0.2)
+        yield uri
+    finally:
+        proc.terminate()
+        proc.wait(10)
