@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors
 from api.deps import StateDep
 from api.models import get_encoder
+from api.pipeline import pull
 from api.routes import analysis, documents, search, sparql
 from api.schemas import Health
 from api.settings import Settings, get_settings
@@ -30,9 +31,11 @@ Writes (`POST`/`DELETE /api/documents`) need `Authorization: Bearer <STDKG_TOKEN
 
 
 def _start(settings: Settings, encoder: Encoder | None) -> AppState:
-    """Load the model and the index (blocking; run off the event loop)."""
+    """Load the model and the index (blocking; run off the event loop); with shared engines, copy
+    in the catalog and the index they serve first."""
     state = AppState(settings, encoder or get_encoder(settings))
     state.encoder.queries(["预热"])   # the first call builds the model session
+    pull(state.data, settings.taxonomy)
     state.reload()
     return state
 

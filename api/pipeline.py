@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.batch import IngestSummary, ingest_paths
+from ingest.batch import IngestSummary, expand_paths, ingest_paths
 from ingest.catalog import Catalog
+from ingest.document import load_documents
+from ingest.storage import lease_held
 from kg.build import build_graph
 from kg.domains import Taxonomy
 from kg.remote import SparqlEndpointStore
@@ -21,6 +24,9 @@ from search.thesaurus import build_thesaurus
 
 if TYPE_CHECKING:
     from api.settings import Settings
+
+
+_LEASED: set[str] = set()   # data directories whose writer holds the engines' lease in this process
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,23 @@ class DataDir:
         """The Milvus server the index is published to, if one is configured."""
         return milvus_store(*self.milvus) if self.milvus else None
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the right to write: this directory's lock, and when the engines are shared by
+        several services (a SPARQL server and Milvus) the writers' lease on the SPARQL server too.
+        Re-entrant, like the lock: the lease is taken by the outermost hold in this process."""
+        with self.catalog.locked():
+            graph, key = self.graph, str(self.root.resolve())
+            if not (self.milvus and isinstance(graph, SparqlEndpointStore)) or key in _LEASED:
+                yield
+                return
+            _LEASED.add(key)   # only the holder of the directory's lock gets here
+            try:
+                with lease_held(graph.take_lease, graph.release_lease, f"the engines at {graph.query_url}"):
+                    yield
+            finally:
+                _LEASED.discard(key)
+
     def load_index(self) -> LoadedIndex:
         return LoadedIndex(self.index.current_dir())
 
@@ -87,8 +110,48 @@ def rebuild_index(data: DataDir, encoder: Encoder,
         built = data.index.build(rows, encoder, progress, catalog.state(), build_thesaurus(documents, thesaurus_file))
         engine = data.search_engine
         if engine is not None:
-            engine.publish(built, catalog.state())
+            engine.publish(built, catalog.state(), catalog)
     return len(rows)
+
+
+def pull(data: DataDir, taxonomy_path: Path) -> bool:
+    """Make the data directory a copy of what the search engine serves (its catalog and index),
+    when another service has published a newer build; returns whether anything was copied.
+    This is how a service's data directory stays a cache of the shared engines."""
+    engine = data.search_engine
+    if engine is None:
+        return False
+    with data.catalog.locked():
+        build = engine.current_build()
+        if build is None:
+            return False
+        served = engine.open(build)
+        state = served.meta.get("catalog")
+        if state == data.catalog.state() and data.index.built_from() == state:
+            return False
+        manifest, files = served.catalog()
+        if manifest is None:   # published without its catalog: nothing to copy
+            return False
+        data.catalog.replace(manifest, files)
+        data.index.write(served.built(), state)
+        if data.graph.built_from() != state:   # an embedded graph: rebuilt here (a shared one is current)
+            rebuild_graph(data, taxonomy_path)
+    return True
+
+
+def embed_ahead(paths: list[str], data: DataDir, encoder: Encoder,
+                progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed the passages of the files under `paths` before taking the lock: with shared engines,
+    several ingest workers (machines or processes, each with its own data directory) embed at the
+    same time and hold the engines' lease only to merge and publish. A file that cannot be read is
+    left to the ingest, which reports it. Returns the number of passages embedded."""
+    documents = []
+    for file, shown in expand_paths(paths):
+        try:
+            documents += load_documents(file, shown)
+        except Exception:   # noqa: BLE001 - reported by the ingest that follows
+            continue
+    return data.index.embed_ahead(rows_from(documents, {}), encoder, progress)
 
 
 def thesaurus_beside(taxonomy_path: Path) -> Path:
@@ -130,8 +193,14 @@ def ingest(paths: Iterable[str], data: DataDir, taxonomy_path: Path, encoder: Ca
            progress: Callable[[str], None] | None = None,
            embed_progress: Callable[[int, int], None] | None = None) -> IngestSummary:
     """Ingest, then rebuild the graph and (given an encoder factory) the search index, all in one
-    hold of the data directory's lock; whatever an earlier run left unfinished is rebuilt too."""
-    with data.catalog.locked():
+    hold of the data directory's lock (and of the engines' lease, see DataDir.writing); whatever an
+    earlier run left unfinished is rebuilt too. With a search engine, what other services
+    published is copied in first, so that their documents are kept."""
+    paths = list(paths)
+    if data.milvus and encoder is not None:
+        embed_ahead(paths, data, encoder(), embed_progress)
+    with data.writing():
+        pull(data, taxonomy_path)
         summary = ingest_paths(paths, data.catalog, progress=progress)
         repair(data, taxonomy_path, encoder, embed_progress)
     return summary

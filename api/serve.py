@@ -8,7 +8,7 @@ from typing import Any
 
 from api.client import announce, withdraw
 from api.models import get_encoder
-from api.pipeline import DataDir, ingest, repair, stale
+from api.pipeline import DataDir, ingest, pull, repair, stale
 from api.settings import Settings, get_settings
 from ingest.batch import expand_paths
 
@@ -22,15 +22,19 @@ def demo_paths(settings: Settings) -> list[str]:
 def prepare(settings: Settings, progress: Progress | None = None,
             embed_progress: Callable[[int, int], None] | None = None) -> None:
     """Make sure the data directory is whole: the demo corpus when it is empty, else rebuild the
-    graph or the index where they do not match the catalog (an ingest killed halfway)."""
+    graph or the index where they do not match the catalog (an ingest killed halfway). With a
+    shared search engine, the catalog and index it serves are copied in first."""
     data = DataDir.of(settings)
-    if data.catalog.document_ids():
-        todo = stale(data)
-        if todo:
-            print(f"{data.root}: the {' and '.join(todo)} do not match the ingested documents "
-                  "(an ingest was interrupted): rebuilding", file=sys.stderr)
-            repair(data, settings.taxonomy, encoder=lambda: get_encoder(settings), embed_progress=embed_progress)
-        return
+    with data.writing():   # a service sharing the engines repairs them only while it holds their lease
+        if pull(data, settings.taxonomy):
+            print(f"{data.root}: copied the catalog and the index that {settings.milvus_uri} serves", file=sys.stderr)
+        if data.catalog.document_ids():
+            todo = stale(data)
+            if todo:
+                print(f"{data.root}: the {' and '.join(todo)} do not match the ingested documents "
+                      "(an ingest was interrupted): rebuilding", file=sys.stderr)
+                repair(data, settings.taxonomy, encoder=lambda: get_encoder(settings), embed_progress=embed_progress)
+            return
     encoder = get_encoder(settings)
     paths = demo_paths(settings)
     print(f"{data.root} is empty: ingesting the demo corpus ({', '.join(paths)}); this happens once",

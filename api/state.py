@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from api.errors import RequestTimeout, Unavailable
-from api.pipeline import DataDir
+from api.pipeline import DataDir, pull
 from api.settings import Settings
 from kg.domains import Taxonomy
 from kg.sparql import SparqlPool
@@ -77,7 +77,10 @@ class AppState:
             self.snapshot = None
 
     def index_changed(self) -> bool:
-        """Did another process (a CLI ingest) switch in a new index since we loaded ours?"""
+        """Did another process (a CLI ingest, or another service sharing the engines) switch in
+        a new index since we loaded ours? A newer build of the shared engines is copied in here."""
+        if self.engine is not None and pull(self.data, self.settings.taxonomy):
+            return True
         try:
             directory = self.data.index.current_dir()
         except IndexMissing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from api.pipeline import DataDir, ingest, repair
+from api.pipeline import DataDir, ingest, pull, repair
 from api.state import AppState
 from ingest.batch import IngestSummary
 
@@ -50,8 +50,9 @@ def remove_document(state: AppState, ref: str) -> str:
     """Remove a document (id or number), rebuild the graph and the index in the same hold of the
     data directory's lock; returns its id."""
     data = state.data
-    catalog = data.catalog
-    with catalog.locked():
+    with data.writing():
+        pull(data, state.settings.taxonomy)
+        catalog = data.catalog
         doc = catalog.get(ref)
         catalog.remove(doc.id)
         source = Path(doc.source.path)

@@ -13,11 +13,7 @@ Without --milvus a `milvus-lite server` is started on loopback for the run.
 from __future__ import annotations
 
 import argparse
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from collections.abc import Iterator
@@ -29,36 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from engines import milvus_lite  # noqa: E402
 from retrieval_sets import (in_domain_queries, ingest_in_domain, ingest_stard, mean_metrics,  # noqa: E402
                             stard_queries)
-
-
-@contextmanager
-def milvus_lite() -> Iterator[tuple[str, int]]:
-    """(URI, process id) of a milvus-lite server on a free loopback port, storing in a temporary folder."""
-    from pymilvus import MilvusClient
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    folder = tempfile.mkdtemp(prefix="stdkg-milvus-")
-    binary = Path(sys.executable).with_name("milvus-lite")
-    proc = subprocess.Popen([str(binary) if binary.exists() else "milvus-lite", "server", "--data-dir", folder,
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    uri = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                MilvusClient(uri=uri, timeout=1).list_collections()
-                break
-            except Exception:   # noqa: BLE001 - not up yet
-                time.sleep(0.2)
-        yield uri, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run(name: str, data, queries, store, encoder, modes) -> None:  # type: ignore[no-untyped-def]

@@ -240,7 +240,7 @@ def main() -> None:
                   f"{served['load_s']:7.2f} {served['serve_rss_mb']:11.0f} {served['p50_ms']:7.1f} "
                   f"{served['p95_ms']:7.1f} {served['recall10']:10.3f}", flush=True)
             if str(n) in args.milvus.split(","):
-                from milvus_parity import milvus_lite
+                from engines import milvus_lite
 
                 with milvus_lite() as (uri, pid):
                     on = run_child("milvus", str(data), str(work / "queries.json"), uri, str(pid))

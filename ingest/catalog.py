@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -155,6 +155,28 @@ class Catalog:
         for path in previous - {self.docs_dir / f for f in files.values()}:
             path.unlink(missing_ok=True)
         return stored
+
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """(file name, content) of every current document file, as `replace` takes them."""
+        for src in self.manifest["sources"].values():
+            for doc_id in src["documents"]:
+                path = self._file_of(doc_id)
+                yield path.name, path.read_bytes()
+
+    def replace(self, manifest: dict[str, Any], files: Iterable[tuple[str, bytes]]) -> None:
+        """Make this catalog a copy of another one (a service's cache of the catalog the search
+        engine holds): the files first, then the manifest as the switch, then the files no longer named."""
+        if manifest.get("format") != FORMAT_VERSION:
+            raise CatalogError(f"the catalog to copy has format {manifest.get('format')}, this version reads "
+                               f"{FORMAT_VERSION}; publish it again with this version")
+        for name, body in files:
+            write_atomic(self.docs_dir / name, body)
+        self._manifest = manifest
+        self._save_manifest()
+        named = {f for src in manifest["sources"].values() for f in src.get("files", {}).values()}
+        for path in self.docs_dir.glob("*.json"):
+            if path.name not in named:
+                path.unlink(missing_ok=True)
 
     def remove(self, doc_id: str) -> None:
         for key, src in list(self.manifest["sources"].items()):

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import StdkgError
+
+log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT = 600.0   # seconds a writer waits for another before giving up
 
@@ -92,6 +97,42 @@ def prune_builds(root: Path, prefix: str, current: str, keep: int = 2) -> None:
             shutil.rmtree(root / name, ignore_errors=True)
     for path in root.glob(".building-*"):
         shutil.rmtree(path, ignore_errors=True)
+
+
+LEASE_SECONDS = 120.0   # a writers' lease shared by machines lasts this long unless renewed
+
+
+@contextmanager
+def lease_held(take: Callable[[str, float], tuple[str, str] | None], release: Callable[[str], None], what: str,
+               seconds: float = LEASE_SECONDS, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold a lease that several machines share (`take(holder, seconds)` returns None when the
+    lease is the holder's, else who holds it and until when), renewed every third of its length
+    while the block runs and released after it. A holder that dies frees it when it expires."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    deadline = time.monotonic() + timeout
+    while (held := take(holder, seconds)) is not None:
+        if time.monotonic() > deadline:
+            raise LockTimeout(f"{what} has been held by {held[0]} (until {held[1]}) for over {timeout:g} s; "
+                              "try again when that writer is done")
+        time.sleep(0.5)
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(seconds / 3):
+            try:
+                if take(holder, seconds) is not None:
+                    log.warning("the lease on %s was taken over by another writer", what)
+            except Exception:   # noqa: BLE001 - a failed renewal is retried; the lease lasts `seconds`
+                log.warning("renewing the lease on %s failed", what, exc_info=True)
+
+    renewer = threading.Thread(target=renew, name="stdkg-lease", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
+        release(holder)
 
 
 class DirectoryLock:

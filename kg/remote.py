@@ -24,6 +24,7 @@ from kg.vocab import BASE
 
 FORMAT_VERSION = 1
 CONTROL = f"{BASE}control"
+LEASE = f"{BASE}lease"      # the graph holding the writers' lease (one writer at a time across services)
 VOCAB = f"{BASE}vocab#"
 SLICE_TRIPLES = 1000        # triples per INSERT DATA request (Virtuoso's parser runs out of memory near 5,000)
 PAGE_SUBJECTS = 500         # subjects per CONSTRUCT answer when the graph is read whole
@@ -41,6 +42,11 @@ class EndpointError(StdkgError):
         self.status = status   # the HTTP status the server answered, None when unreachable
 
 
+def _timestamp(seconds: float) -> str:
+    """UTC time as a fixed-width ISO string: compared as strings, ordered as times."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds % 1 * 1000):03d}Z"
+
+
 def _literal(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)   # a JSON string is a valid SPARQL string literal
 
@@ -50,6 +56,32 @@ class SparqlEndpointStore:
 
     def __init__(self, query_url: str, update_url: str | None = None, timeout: float = 60.0) -> None:
         self.query_url, self.update_url, self.timeout = query_url, update_url, timeout
+
+    # ---- the writers' lease ----------------------------------------------------------
+    def take_lease(self, holder: str, seconds: float) -> tuple[str, str] | None:
+        """Take (or renew) the lease for `holder` until now + `seconds`: it is taken only when it
+        is free, expired or already the holder's. Returns None when taken, else (holder, until)
+        of the one holding it."""
+        now = time.time()
+        until = _timestamp(now + seconds)
+        # first drop the holder's own or an expired lease, then insert one if no holder is left: the
+        # insert is one operation, so of two writers racing only one finds the graph empty (a count,
+        # not FILTER NOT EXISTS: Virtuoso finds nothing in a NOT EXISTS of an otherwise empty pattern)
+        self._update(f"""PREFIX s: <{VOCAB}>
+DELETE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?h ; s:until ?u }} }}
+WHERE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?h ; s:until ?u }}
+        FILTER (?h = {_literal(holder)} || STR(?u) < {_literal(_timestamp(now))}) }} ;
+INSERT {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder {_literal(holder)} ; s:until {_literal(until)} }} }}
+WHERE {{ {{ SELECT (COUNT(?x) AS ?n) WHERE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?x }} }} }} FILTER (?n = 0) }}""")
+        rows = self._select(f"PREFIX s: <{VOCAB}> SELECT ?h ?u WHERE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?h ; "
+                            "s:until ?u } }")
+        mine = any(r["h"] == holder for r in rows)
+        return None if mine else next(((r["h"], r["u"]) for r in rows), ("?", "?"))
+
+    def release_lease(self, holder: str) -> None:
+        self._update(f"""PREFIX s: <{VOCAB}>
+DELETE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?h ; s:until ?u }} }}
+WHERE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?h ; s:until ?u }} FILTER (?h = {_literal(holder)}) }}""")
 
     # ---- protocol --------------------------------------------------------------------
     def _post(self, url: str, data: dict[str, str], accept: str, timeout: float | None = None) -> bytes:

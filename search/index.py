@@ -15,6 +15,7 @@ pointer, and so the last good index, in place.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -25,12 +26,13 @@ import numpy as np
 
 from ingest.errors import StdkgError
 from ingest.records import Clause, Document
-from ingest.storage import new_build, prune_builds, publish
+from ingest.storage import new_build, prune_builds, publish, write_atomic
 from search import vector_index
 from search.encoder import Encoder, chunks
 from search.thesaurus import Thesaurus
 from search.tokenize import char_ngrams, words
 
+PENDING = "pending.npz"   # passage vectors embedded ahead of the next build (IndexStore.embed_ahead)
 FORMAT_VERSION = 3   # 2: rows carry heading_path and role; 3: title vectors (meta "vectors" optional: flat)
 
 
@@ -132,6 +134,20 @@ def _heading_path(clause: Clause, by_id: dict[str, Clause], traditional: bool) -
     return matching_form(" ".join(reversed(headings)), traditional) if headings else ""
 
 
+@dataclass(frozen=True)
+class Built:
+    """What an index is made of besides what is computed from the rows' text (BM25, vector index)."""
+
+    rows: list[Row]
+    vectors: np.ndarray          # one per chunk, normalised
+    chunk_rows: np.ndarray       # the row of each chunk
+    keys: list[str]              # a hash of each chunk's text (vectors are reused by it)
+    title_vectors: np.ndarray    # one per distinct title, in sorted title order
+    model: str
+    dim: int
+    thesaurus: Thesaurus
+
+
 def _key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -151,8 +167,18 @@ class IndexStore:
               catalog_state: str = "", thesaurus: Thesaurus | None = None) -> Path:
         """Build a new index from `rows` (of the catalog in `catalog_state`) and make it current.
         Call it under the data directory's lock."""
+        known = self._previous_vectors(encoder)
+        vectors, chunk_rows, keys = self._vectors(rows, encoder, progress, known)
+        titles = sorted({r.title_match for r in rows})
+        return self.write(Built(rows, vectors, chunk_rows, keys, _embed(titles, encoder, known), encoder.name,
+                                encoder.dim, thesaurus or Thesaurus()), catalog_state)
+
+    def write(self, built: Built, catalog_state: str = "") -> Path:
+        """Write an index whose vectors are known (just embedded, or copied from a search engine)
+        and make it current; the BM25 indexes and the vector index are built here."""
         import bm25s
 
+        rows = built.rows
         tmp, name = new_build(self.root, "index-")
         with open(tmp / "rows.jsonl", "w", encoding="utf-8") as fh:
             for row in rows:
@@ -161,26 +187,50 @@ class IndexStore:
             model = bm25s.BM25(k1=1.2, b=0.75)
             model.index(_token_ids(rows, tokenizer), show_progress=False)
             model.save(str(tmp / sub), show_progress=False)
-        known = self._previous_vectors(encoder)
-        vectors, chunk_rows, keys = self._vectors(rows, encoder, progress, known)
         titles = sorted({r.title_match for r in rows})
         position = {t: i for i, t in enumerate(titles)}
-        np.save(tmp / "title_vectors.npy", _embed(titles, encoder, known), allow_pickle=False)
+        np.save(tmp / "title_vectors.npy", built.title_vectors, allow_pickle=False)
         np.save(tmp / "title_of.npy", np.asarray([position[r.title_match] for r in rows], dtype=np.int32),
                 allow_pickle=False)
         (tmp / "titles.json").write_text(json.dumps(titles, ensure_ascii=False), encoding="utf-8")
-        np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
-        np.save(tmp / "chunk_rows.npy", chunk_rows, allow_pickle=False)
-        (tmp / "chunk_keys.json").write_text(json.dumps(keys), encoding="utf-8")
-        layout = vector_index.build(vectors, encoder.dim, tmp / "faiss.index")
-        (thesaurus or Thesaurus()).save(tmp)
-        meta = {"format": FORMAT_VERSION, "model": encoder.name, "dim": encoder.dim, "rows": len(rows),
-                "chunks": int(len(vectors)), "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "catalog": catalog_state,
-                "vectors": layout.to_dict()}
+        np.save(tmp / "vectors.npy", built.vectors, allow_pickle=False)
+        np.save(tmp / "chunk_rows.npy", built.chunk_rows, allow_pickle=False)
+        (tmp / "chunk_keys.json").write_text(json.dumps(built.keys), encoding="utf-8")
+        layout = vector_index.build(built.vectors, built.dim, tmp / "faiss.index")
+        built.thesaurus.save(tmp)
+        meta = {"format": FORMAT_VERSION, "model": built.model, "dim": built.dim, "rows": len(rows),
+                "chunks": int(len(built.vectors)), "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "catalog": catalog_state, "vectors": layout.to_dict()}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         target = publish(tmp, name, self.pointer, {"format": FORMAT_VERSION, "dir": name, "catalog": catalog_state})
         prune_builds(self.root, "index-", current=name)
+        (self.root / PENDING).unlink(missing_ok=True)   # what was embedded ahead is in the build now
         return target
+
+    def embed_ahead(self, rows: list[Row], encoder: Encoder, progress: Callable[[int, int], None] | None = None) -> int:
+        """Embed the passages of `rows` that no index holds yet and keep their vectors in
+        `pending.npz` for the next build. Needs no lock: several ingest workers sharing the
+        engines embed their files at the same time, and the build under the lease only merges.
+        Returns how many passages were embedded."""
+        known = self._previous_vectors(encoder)
+        had = set(known)
+        self._vectors(rows, encoder, progress, known)
+        fresh = {k: v for k, v in known.items() if k not in had}
+        if fresh:
+            pending = self._pending()
+            pending.update(fresh)
+            body = io.BytesIO()
+            np.savez(body, keys=np.array(list(pending)), vectors=np.stack(list(pending.values())).astype(np.float32))
+            self.root.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.root / PENDING, body.getvalue())
+        return len(fresh)
+
+    def _pending(self) -> dict[str, np.ndarray]:
+        try:
+            with np.load(self.root / PENDING, allow_pickle=False) as stored:
+                return dict(zip(stored["keys"].tolist(), stored["vectors"]))
+        except (OSError, ValueError, KeyError):
+            return {}
 
     def built_from(self) -> str | None:
         """The catalog state the current index was built from (None: no index, or an older one)."""
@@ -198,12 +248,12 @@ class IndexStore:
             current = self.current_dir()
             meta = json.loads((current / "meta.json").read_text(encoding="utf-8"))
             if meta.get("model") != encoder.name:   # passage vectors, keyed by their text, outlive a format change
-                return {}
+                return self._pending()
             keys = json.loads((current / "chunk_keys.json").read_text(encoding="utf-8"))
             vectors = np.load(current / "vectors.npy", allow_pickle=False)
         except (IndexMissing, OSError, ValueError):
-            return {}
-        known = dict(zip(keys, vectors))
+            return self._pending()
+        known = {**self._pending(), **dict(zip(keys, vectors))}
         try:
             titles = json.loads((current / "titles.json").read_text(encoding="utf-8"))
             known.update(zip(map(_key, titles), np.load(current / "title_vectors.npy", allow_pickle=False)))

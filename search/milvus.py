@@ -18,6 +18,7 @@ last switched in; the two newest builds are kept, so a reader that resolved the 
 before a switch still finds its collections."""
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import zlib
@@ -28,13 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.catalog import Catalog
 from ingest.errors import InvalidInput, StdkgError
 from ingest.normalise import normalise_query
 from search.encoder import Encoder
 from search.engine import (DEFAULT_FUSION, DEFAULT_WEIGHTS, DEPTH, RANK_DEPTH, ROLE_FACTORS, SUPERSEDED_FACTOR,
                            Filters, Hit, _ranker)
 from search.fusion import Scores, get_fusion
-from search.index import FORMAT_VERSION, IndexMismatch, Row
+from search.index import FORMAT_VERSION, Built, IndexMismatch, Row
 from search.ranking import FEEDBACK_ROWS, FEEDBACK_WEIGHT, MODELS as RANKERS, CandidateScores, features
 from search.thesaurus import Thesaurus
 from search.tokenize import char_ngrams, words
@@ -44,6 +46,8 @@ _SLICE = 1000            # entities per insert request
 _FILTER_FIELDS = ("status", "doc_kind", "level", "doc_id", "doc_number", "issuer", "issued")
 _TEXT_LENGTH = 1024      # longest filter value stored (document ids, issuers)
 _BM25 = (("words", "bm25-words", words), ("chars", "bm25-chars", char_ngrams))
+_PART = 60_000           # characters of a stored document file per entity (Milvus strings hold 65,535)
+_PAGE = 2000             # entities per query when a build is read whole
 
 
 class MilvusError(StdkgError):
@@ -103,19 +107,23 @@ class MilvusStore:
         self._lock = threading.Lock()
 
     # -- writing ---------------------------------------------------------------------------
-    def publish(self, directory: Path, catalog_state: str = "") -> str:
-        """Copy a finished local index build into new collections and switch the alias to them;
-        returns the build's name. Older builds beyond KEEP_BUILDS are dropped."""
+    def publish(self, directory: Path, catalog_state: str = "", catalog: Catalog | None = None) -> str:
+        """Copy a finished local index build (and the catalog it was built from, so that other
+        services can copy both) into new collections and switch the alias to them; returns the
+        build's name. Older builds beyond KEEP_BUILDS are dropped."""
         with _server(self.uri):
-            return self._publish(directory, catalog_state)
+            if catalog is not None:
+                self._store_documents(catalog.files())
+            return self._publish(directory, catalog_state, catalog.manifest if catalog is not None else None)
 
-    def _publish(self, directory: Path, catalog_state: str) -> str:
+    def _publish(self, directory: Path, catalog_state: str, manifest: dict | None) -> str:
         import bm25s
 
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
         build = directory.name.removeprefix("index-").replace("-", "_").replace(".", "_")
         with open(directory / "rows.jsonl", encoding="utf-8") as fh:
             rows = [json.loads(line) for line in fh]
+        keys = json.loads((directory / "chunk_keys.json").read_text(encoding="utf-8"))
         sparse = {name: _row_weights(bm25s.BM25.load(str(directory / sub), show_progress=False), len(rows))
                   for name, sub, _ in _BM25}
         vectors = np.load(directory / "vectors.npy", allow_pickle=False)
@@ -133,14 +141,15 @@ class MilvusStore:
         self._insert(names["rows"], ({"id": i, "row": r, **_filter_values(r),
                                       "words": sparse["words"][i] or {0: 0.0}, "chars": sparse["chars"][i] or {0: 0.0},
                                       "title_vector": title_vectors[title_of[i]].tolist()} for i, r in enumerate(rows)))
-        self._insert(names["chunks"], ({"id": j, "row": int(chunk_rows[j]), "vector": vectors[j].tolist(),
+        self._insert(names["chunks"], ({"id": j, "row": int(chunk_rows[j]), "key": keys[j], "vector": vectors[j].tolist(),
                                         **_filter_values(rows[int(chunk_rows[j])])} for j in range(len(vectors))))
         thesaurus = directory / "thesaurus.json"
         facts = {"meta": {**meta, "catalog": catalog_state or meta.get("catalog", "")},
                  "thesaurus": json.loads(thesaurus.read_text(encoding="utf-8")) if thesaurus.exists() else None,
                  "domains": sorted({d for r in rows for d in r["domains"]}),
-                 "issuers": sorted({r["issuer"] for r in rows if r["issuer"]})}
-        self.client.insert(names["meta"], [{"key": k, "value": v, "unused": [0.0, 0.0]} for k, v in facts.items()])
+                 "issuers": sorted({r["issuer"] for r in rows if r["issuer"]}), "manifest": manifest}
+        self.client.insert(names["meta"], [{"key": k, "value": v, "unused": [0.0, 0.0]} for k, v in facts.items()
+                                           if v is not None])   # a JSON null is not stored: a missing fact reads as None
         for name in names.values():
             self.client.flush(name)
             self.client.load_collection(name)
@@ -174,6 +183,7 @@ class MilvusStore:
             schema.add_field("title_vector", DataType.FLOAT_VECTOR, dim=dim)
             params.add_index("title_vector", index_type="FLAT", metric_type="IP")
         else:
+            schema.add_field("key", DataType.VARCHAR, max_length=64)
             schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
             params.add_index("vector", index_type="FLAT", metric_type="IP")
         self.client.create_collection(name, schema=schema, index_params=params)
@@ -188,6 +198,51 @@ class MilvusStore:
         params = self.client.prepare_index_params()
         params.add_index("unused", index_type="FLAT", metric_type="L2")
         self.client.create_collection(name, schema=schema, index_params=params)
+
+    @property
+    def documents(self) -> str:
+        """The collection of document files, shared by the builds: a file's name is a hash of its
+        content, so a file is stored once and never changes."""
+        return f"{self.prefix}_documents"
+
+    def _store_documents(self, files: Iterable[tuple[str, bytes]]) -> None:
+        from pymilvus import DataType
+
+        if not self.client.has_collection(self.documents):
+            schema = self.client.create_schema(auto_id=False)
+            schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=600)
+            schema.add_field("file", DataType.VARCHAR, max_length=512)
+            schema.add_field("part", DataType.INT64)
+            schema.add_field("parts", DataType.INT64)
+            schema.add_field("body", DataType.VARCHAR, max_length=_PART + 16)
+            schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)
+            params = self.client.prepare_index_params()
+            params.add_index("unused", index_type="FLAT", metric_type="L2")
+            self.client.create_collection(self.documents, schema=schema, index_params=params)
+        self.client.load_collection(self.documents)
+        batch: list[tuple[str, bytes]] = []
+        for item in files:
+            batch.append(item)
+            if len(batch) >= 200:
+                self._store_batch(batch)
+                batch = []
+        self._store_batch(batch)
+        self.client.flush(self.documents)
+
+    def _store_batch(self, files: list[tuple[str, bytes]]) -> None:
+        if not files:
+            return
+        present = {r["file"] for r in self.client.query(self.documents, filter=f"part == 0 and file in {_literal([n for n, _ in files])}",
+                                                         output_fields=["file"])}
+        entities = []
+        for name, body in files:
+            if name in present:
+                continue
+            packed = base64.b64encode(zlib.compress(body)).decode("ascii")
+            parts = [packed[i : i + _PART] for i in range(0, len(packed), _PART)] or [""]
+            entities += [{"key": f"{name}#{n}", "file": name, "part": n, "parts": len(parts), "body": part,
+                          "unused": [0.0, 0.0]} for n, part in enumerate(parts)]
+        self._insert(self.documents, entities)
 
     def _insert(self, name: str, entities: Iterable[dict]) -> None:
         batch: list[dict] = []
@@ -235,7 +290,8 @@ class MilvusStore:
                 if len(self._builds) >= KEEP_BUILDS:
                     self._builds.pop(next(iter(self._builds)))
                 with _server(self.uri):
-                    self._builds[build] = MilvusBuild(self.client, self._names(build), self.uri)
+                    self._builds[build] = MilvusBuild(self.client, {**self._names(build), "documents": self.documents},
+                                                      self.uri)
             return self._builds[build]
 
 
@@ -290,6 +346,7 @@ class MilvusBuild:
             raise IndexMismatch(f"the index on Milvus has format {self.meta.get('format')}, not {FORMAT_VERSION}; "
                                 "run `stdkg ingest` to publish it again")
         self.thesaurus = Thesaurus({alt: set(prefs) for alt, prefs in (facts.get("thesaurus") or {}).items()})
+        self.manifest: dict | None = facts.get("manifest")   # the catalog the build was made from
         self.domains: list[str] = facts.get("domains", [])
         self.issuers: list[str] = facts.get("issuers", [])
 
@@ -352,6 +409,55 @@ class MilvusBuild:
         for r in sorted(found, key=lambda r: int(r["id"])):
             out.setdefault(int(r["row"]), []).append(r["vector"])
         return {row: np.asarray(v, dtype=np.float32) for row, v in out.items()}
+
+
+    def _pages(self, part: str, count: int, fields: list[str]) -> Iterator[dict]:
+        """Every entity of a collection whose ids are 0 .. count-1, in id order."""
+        for start in range(0, count, _PAGE):
+            with _server(self.uri):
+                page = self.client.query(self.names[part], filter=f"id >= {start} and id < {start + _PAGE}",
+                                         output_fields=fields)
+            yield from sorted(page, key=lambda e: int(e["id"]))
+
+    def built(self) -> Built:
+        """The build as a local index is written from it (search/index.py IndexStore.write)."""
+        rows, titles = [], {}
+        for entity in self._pages("rows", int(self.meta["rows"]), ["row", "title_vector"]):
+            row = as_row(entity)
+            rows.append(row)
+            titles.setdefault(row.title_match, entity["title_vector"])
+        vectors, chunk_rows, keys = [], [], []
+        for entity in self._pages("chunks", int(self.meta["chunks"]), ["row", "key", "vector"]):
+            vectors.append(entity["vector"])
+            chunk_rows.append(int(entity["row"]))
+            keys.append(entity["key"])
+        dim = int(self.meta["dim"])
+        return Built(rows, np.asarray(vectors, dtype=np.float32).reshape(len(vectors), dim),
+                     np.asarray(chunk_rows, dtype=np.int32), keys,
+                     np.asarray([titles[t] for t in sorted(titles)], dtype=np.float32).reshape(len(titles), dim),
+                     self.meta["model"], dim, self.thesaurus)
+
+    def catalog(self) -> tuple[dict | None, Iterator[tuple[str, bytes]]]:
+        """The manifest of the catalog the build was made from, and its document files."""
+        names = sorted({f for src in (self.manifest or {}).get("sources", {}).values() for f in src.get("files", {}).values()})
+
+        def files() -> Iterator[tuple[str, bytes]]:
+            for start in range(0, len(names), 100):
+                wanted = names[start : start + 100]
+                with _server(self.uri):
+                    found = self.client.query(self.names["documents"], filter=f"file in {_literal(wanted)}",
+                                              output_fields=["file", "part", "parts", "body"])
+                by_file: dict[str, list[dict]] = {}
+                for entity in found:
+                    by_file.setdefault(entity["file"], []).append(entity)
+                for name in wanted:
+                    parts = sorted(by_file.get(name, []), key=lambda e: int(e["part"]))
+                    if not parts or len(parts) != int(parts[0]["parts"]):
+                        raise MilvusError(f"the document file {name} of the current build is missing on the Milvus "
+                                          "server; ingest again to publish it")
+                    yield name, zlib.decompress(base64.b64decode("".join(p["body"] for p in parts)))
+
+        return self.manifest, files()
 
 
 def as_row(stored: dict) -> Row:

@@ -3,12 +3,13 @@ ingest, facts, SPARQL, export, analytics and gaps answer as with the embedded st
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
 from api.pipeline import DataDir, ingest
-from kg.remote import CONTROL, VOCAB, EndpointError
+from kg.remote import CONTROL, VOCAB, EndpointError, SparqlEndpointStore
 from kg.sparql import ReadOnlyError, SparqlError
 from engines import free_port, oxigraph_binary, oxigraph_server, virtuoso_available, virtuoso_server
 
@@ -143,3 +144,20 @@ def test_a_build_that_dies_while_loading_leaves_the_current_one(both, monkeypatc
     with pytest.raises(ConnectionError):
         store.write(remote.graph.export("nt"), facts, "2030-01-01T00:00:00+00:00", "another-state")
     assert remote.graph.current() == before and remote.graph.facts() == facts
+
+
+def test_one_writer_holds_the_lease_at_a_time(server):
+    store = SparqlEndpointStore(*server)
+    store.release_lease("a")
+    store.release_lease("b")
+    assert store.take_lease("a", 60) is None
+    held = store.take_lease("b", 60)
+    assert held is not None and held[0] == "a"          # b is told who holds it
+    assert store.take_lease("a", 60) is None              # the holder renews
+    store.release_lease("b")                              # only the holder releases
+    assert store.take_lease("b", 60) is not None
+    store.release_lease("a")
+    assert store.take_lease("b", 0.5) is None
+    time.sleep(1.0)
+    assert store.take_lease("a", 60) is None              # an expired lease is free
+    store.release_lease("a")

@@ -4,19 +4,21 @@ publishing each build, and two services on one server seeing each other's upload
 from __future__ import annotations
 
 import json
-import shutil
+import time
 from pathlib import Path
+
+import numpy as np
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.pipeline import DataDir, ingest, repair, stale
+from api.pipeline import DataDir, ingest, pull, repair, stale
 from api.settings import Settings
-from engines import milvus_binary, milvus_server
+from engines import milvus_binary, milvus_server, oxigraph_binary, oxigraph_server
 from ingest.errors import InvalidInput
 from search.engine import Filters, make_retriever
-from search.milvus import MilvusError, MilvusRetriever, MilvusStore, query_vector, token_id
+from search.milvus import MilvusError, MilvusRetriever, MilvusStore, milvus_store, query_vector, token_id
 from search.ranking import MODELS as RANKERS, model_path
 
 pytestmark = pytest.mark.integration
@@ -127,27 +129,69 @@ def test_the_pipeline_publishes_each_build_and_keeps_two(milvus_uri, tmp_path, f
     assert engine.built_from() == data.catalog.state() and stale(data) == []
 
 
-def test_two_services_on_one_server_see_each_others_uploads(milvus_uri, tmp_path, fake_encoder, test_data):
-    """Two replicas (their own data directories, one Milvus): a document uploaded through one is
-    found by a search through the other."""
-    roots = []
-    for name in ("a", "b"):
-        data = DataDir(tmp_path / name, milvus=(milvus_uri, "replicas", None))
-        shutil.copytree(CORPUS / "samples", tmp_path / f"src-{name}")
-        ingest([str(tmp_path / f"src-{name}")], data, TAXONOMY, encoder=lambda: fake_encoder)
-        roots.append(data.root)
-    settings = {"milvus_uri": milvus_uri, "milvus_prefix": "replicas", "token": "t"}
-    with TestClient(create_app(Settings(data_dir=roots[0], **settings), encoder=fake_encoder)) as a, \
-            TestClient(create_app(Settings(data_dir=roots[1], **settings), encoder=fake_encoder)) as b:
+def _wait_for(condition, seconds: float = 30) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_replicas_on_shared_engines_serve_one_catalog(milvus_uri, tmp_path, fake_encoder, test_data):
+    """Three services on one SPARQL server and one Milvus, each with its own data directory (a
+    cache): a document uploaded through one is searchable and shown through the others, uploads
+    through two of them are both kept, and a new service starts from what the engines hold."""
+    if oxigraph_binary() is None:
+        pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
+    with oxigraph_server(tmp_path / "graph") as (query_url, update_url):
+        settings = {"milvus_uri": milvus_uri, "milvus_prefix": "replicas", "token": "t",
+                    "sparql_endpoint": query_url, "sparql_update_endpoint": update_url, "index_poll_seconds": 0.2}
+        first = DataDir.of(Settings(data_dir=tmp_path / "a", **settings))
+        ingest([str(CORPUS / "samples")], first, TAXONOMY, encoder=lambda: fake_encoder)
+
+        def service(name: str) -> TestClient:
+            return TestClient(create_app(Settings(data_dir=tmp_path / name, **settings), encoder=fake_encoder))
+
+        auth = {"Authorization": "Bearer t"}
         query = {"q": "殡葬服务 喪葬", "mode": "hybrid", "status": "all"}
-        before = b.get("/api/search", params=query).json()["hits"]
-        body = (test_data / "policy_trad.txt").read_bytes()
-        up = a.post("/api/documents", files={"file": ("殡葬通知.txt", body)}, headers={"Authorization": "Bearer t"})
-        assert up.status_code == 201, up.text
-        doc_id = up.json()["added"][0]
-        assert doc_id not in {h["doc_id"] for h in before}
-        assert doc_id in {h["doc_id"] for h in b.get("/api/search", params=query).json()["hits"]}
-        assert a.get("/api/search", params=query).json() == b.get("/api/search", params=query).json()
+        with service("a") as a, service("b") as b:
+            assert b.get("/api/documents").json() == a.get("/api/documents").json()   # b copied a's catalog
+            body = (test_data / "policy_trad.txt").read_bytes()
+            up = a.post("/api/documents", files={"file": ("殡葬通知.txt", body)}, headers=auth)
+            assert up.status_code == 201, up.text
+            uploaded = up.json()["added"][0]
+            assert uploaded in {h["doc_id"] for h in b.get("/api/search", params=query).json()["hits"]}
+            assert _wait_for(lambda: b.get(f"/api/documents/{uploaded}").status_code == 200)
+            assert a.get("/api/search", params=query).json() == b.get("/api/search", params=query).json()
+            law = (test_data / "law_sample.md").read_bytes()
+            second = b.post("/api/documents", files={"file": ("law.md", law)}, headers=auth)
+            assert second.status_code == 201, second.text
+            added = second.json()["added"][0]
+            for client in (a, b):   # neither upload lost the other
+                assert _wait_for(lambda: {uploaded, added} <= {d["id"] for d in client.get("/api/documents").json()})
+        with service("c") as c:   # a new service: its data directory starts empty
+            assert {uploaded, added} <= {d["id"] for d in c.get("/api/documents").json()}
+            assert uploaded in {h["doc_id"] for h in c.get("/api/search", params=query).json()["hits"]}
+
+
+def test_a_copied_index_is_the_published_one(store, demo_index, tmp_path, fake_encoder):
+    copy = DataDir(tmp_path / "copy", milvus=(store.uri, store.prefix, None))
+    assert pull(copy, TAXONOMY) is False     # the demo build was published without its catalog: nothing to copy
+    demo = DataDir(demo_index.root, milvus=(store.uri, "copied", None))
+    with demo.catalog.locked():
+        milvus_store(store.uri, "copied").publish(demo.index.current_dir(), demo.catalog.state(), demo.catalog)
+    copy = DataDir(tmp_path / "copy", milvus=(store.uri, "copied", None))
+    assert pull(copy, TAXONOMY) is True and pull(copy, TAXONOMY) is False
+    assert copy.catalog.state() == demo.catalog.state()
+    assert [d.to_dict() for d in copy.catalog.documents()] == [d.to_dict() for d in demo.catalog.documents()]
+    original, copied = demo.load_index(), copy.load_index()
+    assert copied.rows == original.rows and np.array_equal(copied.vectors, original.vectors)
+    for mode in ("keyword", "semantic", "hybrid"):
+        a = make_retriever(mode, original, fake_encoder, learned=False).search("养老机构", 10)
+        b = make_retriever(mode, copied, fake_encoder, learned=False).search("养老机构", 10)
+        assert [h.row.clause_id for h in a] == [h.row.clause_id for h in b]
+    assert copy.graph.built_from() == copy.catalog.state()   # its embedded graph was rebuilt
 
 
 def test_a_server_that_is_not_there_is_a_clear_error(tmp_path):
@@ -155,3 +199,34 @@ def test_a_server_that_is_not_there_is_a_clear_error(tmp_path):
 
     with pytest.raises(MilvusError, match="is it running"):
         MilvusStore(f"http://127.0.0.1:{free_port()}").current_build()
+
+
+def test_two_ingest_workers_at_once_keep_both_documents(milvus_uri, tmp_path, fake_encoder, test_data):
+    """Two workers (own data directories, shared engines) ingest at the same time: each embeds
+    ahead on its own, the lease lets one merge and publish at a time, and the engines end with both."""
+    if oxigraph_binary() is None:
+        pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
+    import threading
+
+    with oxigraph_server(tmp_path / "graph") as endpoints:
+        workers = [DataDir(tmp_path / name, endpoints, (milvus_uri, "workers", None)) for name in ("w1", "w2")]
+        files = [test_data / "policy_trad.txt", test_data / "law_sample.md"]
+        errors: list[BaseException] = []
+
+        def work(data: DataDir, file: Path) -> None:
+            try:
+                ingest([str(file)], data, TAXONOMY, encoder=lambda: fake_encoder)
+            except BaseException as exc:   # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=pair) for pair in zip(workers, files)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors
+        engine = workers[0].search_engine
+        manifest = engine.current().manifest
+        sources = {Path(key).name for key in manifest["sources"]}
+        assert sources == {f.name for f in files}
+        assert engine.built_from() == workers[0].graph.built_from()   # graph and index of one catalog
