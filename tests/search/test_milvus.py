@@ -138,7 +138,8 @@ def _wait_for(condition, seconds: float = 30) -> bool:  # type: ignore[no-untype
     return False
 
 
-def test_replicas_on_shared_engines_serve_one_catalog(milvus_uri, tmp_path, fake_encoder, test_data):
+def test_replicas_on_shared_engines_serve_one_catalog(milvus_uri, tmp_path, fake_encoder, test_data, monkeypatch,
+                                                      fake_judge_data):
     """Three services on one SPARQL server and one Milvus, each with its own data directory (a
     cache): a document uploaded through one is searchable and shown through the others, uploads
     through two of them are both kept, and a new service starts from what the engines hold."""
@@ -153,6 +154,10 @@ def test_replicas_on_shared_engines_serve_one_catalog(milvus_uri, tmp_path, fake
         def service(name: str) -> TestClient:
             return TestClient(create_app(Settings(data_dir=tmp_path / name, **settings), encoder=fake_encoder))
 
+        import api.checking
+        from search.check import Judge
+
+        monkeypatch.setattr(api.checking, "judge_for", lambda name, models=None: Judge.from_dict(fake_judge_data))
         auth = {"Authorization": "Bearer t"}
         query = {"q": "殡葬服务 喪葬", "mode": "hybrid", "status": "all"}
         with service("a") as a, service("b") as b:
@@ -164,6 +169,15 @@ def test_replicas_on_shared_engines_serve_one_catalog(milvus_uri, tmp_path, fake
             assert uploaded in {h["doc_id"] for h in b.get("/api/search", params=query).json()["hits"]}
             assert _wait_for(lambda: b.get(f"/api/documents/{uploaded}").status_code == 200)
             assert a.get("/api/search", params=query).json() == b.get("/api/search", params=query).json()
+            # everything else answers on b from the engines and b's copy of them
+            covers = b.get("/api/covers", params={"q": "殡葬服务", "status": "all"}).json()
+            assert uploaded in {d["doc_id"] for d in covers["documents"]}
+            check = b.post("/api/check", json={"text": "殡葬服务单位应当公开收费项目。", "name": "d.txt"})
+            assert check.status_code == 200 and check.json()["summary"]["findings"] is not None
+            assert b.get("/api/gaps").status_code == 200
+            assert uploaded in b.get("/api/export", params={"format": "nt"}).text
+            ask = b.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"})
+            assert ask.status_code == 200 and ask.json()["boolean"] is True
             law = (test_data / "law_sample.md").read_bytes()
             second = b.post("/api/documents", files={"file": ("law.md", law)}, headers=auth)
             assert second.status_code == 201, second.text
