@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         return {"status": "ok" if snap else "no-index", "documents": len(state.data.catalog.document_ids()),
                 "clauses": len(snap.index.rows) if snap else 0, "model": state.encoder.name,
                 "index_built": snap.index.meta.get("built") if snap else None,
-                "writing": state.write_lock.locked(), "data": str(state.data.root.resolve())}
+                "writing": state.write_lock.locked(), "data": str(state.data.root.resolve()),
+                "engines": {"graph": settings.sparql_endpoint or "embedded", "search": settings.milvus_uri or "embedded"}}
 
     return app

@@ -141,3 +141,5 @@ class Health(_Open):
     clauses: int = Field(description="searchable rows: clauses with text (a heading without text of its own "
                                      "is folded into its children, so fewer than the clauses ingested)")
     data: str | None = None   # the data directory served (absolute), so a CLI can tell it is its own
+    engines: dict[str, str] | None = Field(default=None, description="where the graph and the search index live: "
+                                           "'embedded' (the data directory) or the server's URL")

@@ -3,6 +3,7 @@ encoder, the worker pools, and the lock that lets one write run at a time."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from typing import TypeVar
 from api.errors import RequestTimeout, Unavailable
 from api.pipeline import DataDir, pull
 from api.settings import Settings
+from ingest.errors import StdkgError
 from kg.domains import Taxonomy
 from kg.sparql import SparqlPool
 from search.encoder import Encoder
@@ -20,6 +22,7 @@ from search.index import IndexMissing
 from search.milvus import MilvusRetriever
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def loose(text: str) -> str:
@@ -79,8 +82,12 @@ class AppState:
     def index_changed(self) -> bool:
         """Did another process (a CLI ingest, or another service sharing the engines) switch in
         a new index since we loaded ours? A newer build of the shared engines is copied in here."""
-        if self.engine is not None and pull(self.data, self.settings.taxonomy):
-            return True
+        if self.engine is not None:
+            try:
+                if pull(self.data, self.settings.taxonomy):
+                    return True
+            except StdkgError as exc:   # the engines are unreachable for now: keep serving, try again later
+                log.warning("could not copy in the engines' newer build: %s", exc)
         try:
             directory = self.data.index.current_dir()
         except IndexMissing:

@@ -244,3 +244,22 @@ def test_two_ingest_workers_at_once_keep_both_documents(milvus_uri, tmp_path, fa
         sources = {Path(key).name for key in manifest["sources"]}
         assert sources == {f.name for f in files}
         assert engine.built_from() == workers[0].graph.built_from()   # graph and index of one catalog
+
+
+def test_a_service_keeps_serving_when_milvus_goes_away(tmp_path, fake_encoder, test_data):
+    """Searches answer 503 naming the server, and the watcher that follows new builds keeps running."""
+    from api.state import AppState
+
+    with milvus_server(tmp_path / "milvus") as uri:
+        data = DataDir(tmp_path / "data", milvus=(uri, "gone", None))
+        ingest([str(test_data / "law_sample.md")], data, TAXONOMY, encoder=lambda: fake_encoder)
+        state = AppState(Settings(data_dir=data.root, milvus_uri=uri, milvus_prefix="gone"), fake_encoder)
+        state.reload()
+        assert state.retriever("keyword").search("社会救助", 3, Filters(status="all"))
+    try:
+        assert state.index_changed() is False            # logged, not raised: the watcher lives on
+        with pytest.raises(MilvusError, match=uri):
+            state.retriever("keyword").search("登记", 3)
+        assert state.current().index.rows                # the local copy is still there for pages and checks
+    finally:
+        state.close()
