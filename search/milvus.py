@@ -263,6 +263,26 @@ class MilvusStore:
                 for name in self._names(build).values():
                     if self.client.has_collection(name):
                         self.client.drop_collection(name)
+        self._drop_unnamed_documents(keep)
+
+    def _drop_unnamed_documents(self, builds: set[str]) -> None:
+        """Drop the document files that no kept build's catalog names (called by the lease holder)."""
+        if not self.client.has_collection(self.documents):
+            return
+        named: set[str] = set()
+        for build in builds:
+            meta = self._names(build)["meta"]
+            for fact in self.client.query(meta, filter='key == "manifest"', output_fields=["value"]):
+                named |= {f for src in fact["value"]["sources"].values() for f in src.get("files", {}).values()}
+        unnamed: set[str] = set()
+        pages = self.client.query_iterator(self.documents, batch_size=_PAGE, filter="part == 0", output_fields=["file"])
+        try:
+            while page := pages.next():
+                unnamed |= {e["file"] for e in page} - named
+        finally:
+            pages.close()
+        for start in range(0, len(unnamed), 500):
+            self.client.delete(self.documents, filter=f"file in {_literal(sorted(unnamed)[start : start + 500])}")
 
     # -- reading ---------------------------------------------------------------------------
     def current_build(self) -> str | None:

@@ -122,6 +122,20 @@ def test_the_pipeline_publishes_each_build_and_keeps_two(milvus_uri, tmp_path, f
     ingest([str(CORPUS / "seed")], data, TAXONOMY, encoder=lambda: fake_encoder)
     builds = sorted(c for c in engine.client.list_collections() if c.startswith("pipe_rows_"))
     assert len(builds) == 2 and builds[-1] == f"pipe_rows_{engine.current_build()}"
+    # the document files kept are those the two kept builds name (the first build's alone are gone)
+    named = {f for b in builds for src in engine.open(b.removeprefix("pipe_rows_")).manifest["sources"].values()
+             for f in src["files"].values()}
+    stored = {e["file"] for e in engine.client.query(engine.documents, filter="part == 0", output_fields=["file"],
+                                                     limit=10000)}
+    assert stored == named and len(named) > 10
+    policy = next(d for d in data.catalog.documents() if d.source.path.endswith("policy_trad.txt"))
+    with data.writing():
+        data.catalog.remove(policy.id)
+        repair(data, TAXONOMY, encoder=lambda: fake_encoder)
+    engine._drop_unnamed_documents({engine.current_build()})   # as if the older builds were gone
+    left = {e["file"] for e in engine.client.query(engine.documents, filter="part == 0", output_fields=["file"],
+                                                   limit=10000)}
+    assert left == named - {f for f in named if f.startswith(f"{policy.id}.")}
     # an engine that lost its index (a new, empty server; a dropped alias) is stale and republished
     engine.client.drop_alias(engine.alias)
     assert stale(data) == ["index"]
