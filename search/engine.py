@@ -3,6 +3,7 @@ hybrid retrievers behind one protocol, filters, and "which standard covers X".""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -276,9 +277,7 @@ class HybridRetriever:
                           self.semantic.top_rows(vec, mask, depth)).astype(np.int64)
         semantic = self.semantic.cosines(vec, rows)
         top = rows[np.argsort(-semantic, kind="stable")[:FEEDBACK_ROWS]]
-        moved = vec[0] + FEEDBACK_WEIGHT * np.mean([index.row_vectors(int(r)).mean(axis=0) for r in top],
-                                                   axis=0) if len(top) else vec[0]
-        moved = (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)[None, :]
+        moved = feedback_vector(vec[0], [index.row_vectors(int(r)) for r in top])[None, :]
         titles = index.title_vectors[index.title_of[rows]] @ vec[0] if len(rows) else np.zeros(0)
         return CandidateScores(rows, word_scores[rows], char_scores[rows], semantic,
                                self.semantic.cosines(moved, rows), titles)
@@ -292,12 +291,7 @@ class HybridRetriever:
             return _hits(index, fused, k, {"words": lists[0], "chars": lists[1], "semantic": lists[2]},
                          self.superseded_factor)
         found = self.candidates(query, mask, max(RANK_DEPTH, k))
-        relevance = self.ranker.scores(features(found, self.keyword.query(query), index.rows))
-        relevance *= np.array([ROLE_FACTORS.get(index.rows[r].role, 1.0) for r in found.rows])
-        best = np.argsort(-relevance, kind="stable")[:k]
-        return [Hit(index.rows[int(found.rows[j])], float(relevance[j]),
-                    {name: float(getattr(found, name)[j]) for name in ("words", "chars", "semantic")
-                     if getattr(found, name)[j] > 0}, int(found.rows[j])) for j in best]
+        return ranked_hits(found, self.ranker, self.keyword.query(query), index.rows, k)
 
 
 def _top_rows(scores: np.ndarray, mask: np.ndarray | None, depth: int) -> np.ndarray:
@@ -321,15 +315,42 @@ SUPERSEDED_FACTOR = 0.9   # measured (bench/lawref_eval.py --status all): best n
 ROLE_FACTORS = {"clause": 1.0, "boilerplate": 0.7, "bibliography": 0.5}
 
 
+def feedback_vector(query: np.ndarray, top_chunks: list[np.ndarray]) -> np.ndarray:
+    """Pseudo-relevance feedback: the query vector moved toward the mean of the top rows (each row
+    the mean of its chunks), normalised."""
+    moved = query + FEEDBACK_WEIGHT * np.mean([c.mean(axis=0) for c in top_chunks], axis=0) if top_chunks else query
+    return (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)
+
+
+def ranked_hits(found: CandidateScores, ranker: Ranker, query: str, rows: Sequence[Row] | Mapping[int, Row],
+                k: int) -> list[Hit]:
+    """The best `k` candidates by the learned ranker (rows about the document scaled down)."""
+    relevance = ranker.scores(features(found, query, rows)) if len(found.rows) else np.zeros(0)
+    relevance *= np.array([ROLE_FACTORS.get(rows[int(r)].role, 1.0) for r in found.rows])
+    best = np.argsort(-relevance, kind="stable")[:k]
+    return [Hit(rows[int(found.rows[j])], float(relevance[j]),
+                {name: float(getattr(found, name)[j]) for name in ("words", "chars", "semantic")
+                 if getattr(found, name)[j] > 0}, int(found.rows[j])) for j in best]
+
+
+def rank_factor(row: Row, superseded: float = SUPERSEDED_FACTOR) -> float:
+    """How much a fused score is scaled down for what the row is (role) and its status."""
+    return ROLE_FACTORS.get(row.role, 1.0) * (superseded if row.status == "superseded" else 1.0)
+
+
+def hits_from(fused: Scores, k: int, parts: dict[str, Scores], rows: Sequence[Row] | Mapping[int, Row],
+              superseded: float = SUPERSEDED_FACTOR) -> list[Hit]:
+    """The best `k` of fused scores (keys: row positions) after rank_factor; `rows` holds at
+    least the rows of the keys given."""
+    scaled = {key: s * rank_factor(rows[int(key)], superseded) if s > 0 else s for key, s in fused.items()}
+    ranked = sorted(scaled.items(), key=lambda kv: (-kv[1], int(kv[0])))[:k]
+    return [Hit(rows[int(key)], score, {name: p[key] for name, p in parts.items() if key in p}, int(key))
+            for key, score in ranked]
+
+
 def _hits(index: LoadedIndex, fused: Scores, k: int, parts: dict[str, Scores],
           superseded: float = SUPERSEDED_FACTOR) -> list[Hit]:
-    def factor(row: Row) -> float:
-        return ROLE_FACTORS.get(row.role, 1.0) * (superseded if row.status == "superseded" else 1.0)
-
-    fused = {key: s * factor(index.rows[int(key)]) if s > 0 else s for key, s in fused.items()}
-    ranked = sorted(fused.items(), key=lambda kv: (-kv[1], int(kv[0])))[:k]
-    return [Hit(index.rows[int(key)], score, {name: p[key] for name, p in parts.items() if key in p}, int(key))
-            for key, score in ranked]
+    return hits_from(fused, k, parts, index.rows, superseded)
 
 
 def make_retriever(mode: str, index: LoadedIndex, encoder: Encoder | None, learned: bool = True,
@@ -345,10 +366,10 @@ def make_retriever(mode: str, index: LoadedIndex, encoder: Encoder | None, learn
     semantic = SemanticRetriever(index, encoder, expand)
     if mode == "semantic":
         return semantic
-    return HybridRetriever(KeywordRetriever(index, expand), semantic, ranker=_ranker(encoder.name, rankers) if learned else None)
+    return HybridRetriever(KeywordRetriever(index, expand), semantic, ranker=fitted_ranker(encoder.name, rankers) if learned else None)
 
 
-def _ranker(encoder_name: str, directory: Path) -> Ranker | None:
+def fitted_ranker(encoder_name: str, directory: Path) -> Ranker | None:
     try:
         return _load_ranker(encoder_name, directory)
     except RankerMissing:

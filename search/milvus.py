@@ -34,10 +34,10 @@ from ingest.errors import InvalidInput, StdkgError
 from ingest.normalise import normalise_query
 from search.encoder import Encoder
 from search.engine import (DEFAULT_FUSION, DEFAULT_WEIGHTS, DEPTH, RANK_DEPTH, ROLE_FACTORS, SUPERSEDED_FACTOR,
-                           Filters, Hit, _ranker)
+                           Filters, Hit, feedback_vector, fitted_ranker, hits_from, ranked_hits)
 from search.fusion import Scores, get_fusion
 from search.index import FORMAT_VERSION, Built, IndexMismatch, Row
-from search.ranking import FEEDBACK_ROWS, FEEDBACK_WEIGHT, MODELS as RANKERS, CandidateScores, features
+from search.ranking import FEEDBACK_ROWS, MODELS as RANKERS, CandidateScores
 from search.thesaurus import Thesaurus
 from search.tokenize import char_ngrams, words
 
@@ -493,7 +493,7 @@ class MilvusRetriever:
     def __init__(self, store: MilvusStore, mode: str, encoder: Encoder | None, learned: bool = True,
                  expand: bool = True, rankers: Path = RANKERS) -> None:
         self.store, self.mode, self.encoder, self.expand = store, mode, encoder, expand
-        self.ranker = _ranker(encoder.name, rankers) if learned and encoder is not None and mode == "hybrid" else None
+        self.ranker = fitted_ranker(encoder.name, rankers) if learned and encoder is not None and mode == "hybrid" else None
         self.fuse = get_fusion(DEFAULT_FUSION)
 
     def _query(self, build: MilvusBuild, query: str) -> str:
@@ -553,18 +553,11 @@ class MilvusRetriever:
             return np.array([float(np.max(chunks[int(i)] @ v)) if int(i) in chunks else 0.0 for i in ids])
         cos = cosines(vec[0])
         top = ids[np.argsort(-cos, kind="stable")[:FEEDBACK_ROWS]]
-        moved = vec[0] + FEEDBACK_WEIGHT * np.mean([chunks[int(r)].mean(axis=0) for r in top if int(r) in chunks],
-                                                   axis=0) if len(top) else vec[0]
-        moved = (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)
+        moved = feedback_vector(vec[0], [chunks[int(r)] for r in top if int(r) in chunks])
         titles = np.array([float(np.asarray(stored[int(i)]["title_vector"], dtype=np.float32) @ vec[0]) for i in ids])
         found = CandidateScores(ids, word_scores, char_scores, cos, cosines(moved), titles)
         rows = {int(i): as_row(stored[int(i)]) for i in ids}
-        relevance = self.ranker.scores(features(found, q, rows)) if len(ids) else np.zeros(0)  # type: ignore[union-attr]
-        relevance *= np.array([ROLE_FACTORS.get(rows[int(r)].role, 1.0) for r in ids])
-        best = np.argsort(-relevance, kind="stable")[:k]
-        return [Hit(rows[int(ids[j])], float(relevance[j]),
-                    {name: float(getattr(found, name)[j]) for name in ("words", "chars", "semantic")
-                     if getattr(found, name)[j] > 0}, int(ids[j])) for j in best]
+        return ranked_hits(found, self.ranker, q, rows, k)  # type: ignore[arg-type]
 
     def _hits(self, build: MilvusBuild, fused: Scores, k: int, parts: dict[str, Scores],
               superseded: float = SUPERSEDED_FACTOR) -> list[Hit]:
@@ -575,15 +568,8 @@ class MilvusRetriever:
         if len(candidates) > k and candidates[k - 1][1] > 0:
             candidates = [kv for kv in candidates if kv[1] >= candidates[k - 1][1] * lowest]
         stored = build.rows([int(key) for key, _ in candidates])
-        rows = {key: as_row(stored[int(key)]) for key, _ in candidates if int(key) in stored}
-
-        def factor(row: Row) -> float:
-            return ROLE_FACTORS.get(row.role, 1.0) * (superseded if row.status == "superseded" else 1.0)
-
-        scored = {key: s * factor(rows[key]) if s > 0 else s for key, s in candidates if key in rows}
-        ranked = sorted(scored.items(), key=lambda kv: (-kv[1], int(kv[0])))[:k]
-        return [Hit(rows[key], score, {name: p[key] for name, p in parts.items() if key in p}, int(key))
-                for key, score in ranked]
+        rows = {int(key): as_row(stored[int(key)]) for key, _ in candidates if int(key) in stored}
+        return hits_from({key: s for key, s in candidates if int(key) in rows}, k, parts, rows, superseded)
 
 
 def _dot(query: dict[int, float], stored: dict[int, float]) -> float:
