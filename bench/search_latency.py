@@ -38,6 +38,14 @@ def report(name: str, ms: list[float]) -> None:
     print(f"{name:28} median {statistics.median(ms):7.2f} ms   p95 {p95:7.2f} ms")
 
 
+def report_ratios(times: dict[str, list[float]]) -> None:
+    """Each engine's figures and its median over that of the query encoding alone."""
+    encoding = statistics.median(times["query encoding alone"])
+    for name, ms in times.items():
+        report(name, ms)
+        print(f"{'':28} {statistics.median(ms) / encoding:.2f}x query encoding")
+
+
 def main() -> None:
     from api.models import get_encoder
     from api.pipeline import DataDir
@@ -74,29 +82,22 @@ def main() -> None:
     engines = {"query encoding alone": lambda q: encoder.queries([normalise_query(q)]),
                "hybrid, convex (before)": make_retriever("hybrid", index, encoder, learned=False, expand=False),
                "hybrid, learned (default)": make_retriever("hybrid", index, encoder)}
-    times: dict[str, list[float]] = {name: [] for name in engines}
+    calls = {name: e if callable(e) else (lambda x, e=e: e.search(x, 10, filters)) for name, e in engines.items()}
+    times: dict[str, list[float]] = {name: [] for name in calls}
     for q in queries:
-        for name, engine in engines.items():
-            run = engine if callable(engine) else (lambda x, e=engine: e.search(x, 10, filters))
+        for name, run in calls.items():
             times[name] += timed(run, [q])
-    encoding = statistics.median(times["query encoding alone"])
-    for name, ms in times.items():
-        report(name, ms)
-        print(f"{'':28} {statistics.median(ms) / encoding:.2f}x query encoding")
+    report_ratios(times)
     # the same three in blocks: each runs over all the queries in turn, three rounds in rotated
     # order, as a service answers a stream of queries with one engine (taking turns query by query
     # above, each evicts the others' data from the caches)
-    blocks: dict[str, list[float]] = {name: [] for name in engines}
-    names = list(engines)
+    blocks: dict[str, list[float]] = {name: [] for name in calls}
+    names = list(calls)
     for round_ in range(3):
         for name in names[round_:] + names[:round_]:
-            engine = engines[name]
-            blocks[name] += timed(engine if callable(engine) else (lambda x, e=engine: e.search(x, 10, filters)), queries)
+            blocks[name] += timed(calls[name], queries)
     print("in blocks (all queries per engine, 3 rounds in rotated order):")
-    encoding = statistics.median(blocks["query encoding alone"])
-    for name, ms in blocks.items():
-        report(name, ms)
-        print(f"{'':28} {statistics.median(ms) / encoding:.2f}x query encoding")
+    report_ratios(blocks)
     hybrid = make_retriever("hybrid", index, encoder)
     report("hybrid, default filter", timed(lambda q: hybrid.search(q, 10), queries))
 
