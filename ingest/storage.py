@@ -12,6 +12,7 @@ import fcntl
 import json
 import logging
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -114,7 +115,7 @@ def lease_held(take: Callable[[str, float], tuple[str, str] | None], release: Ca
         if time.monotonic() > deadline:
             raise LockTimeout(f"{what} has been held by {held[0]} (until {held[1]}) for over {timeout:g} s; "
                               "try again when that writer is done")
-        time.sleep(0.5)
+        time.sleep(random.uniform(0.25, 0.75))   # writers that collided do not retry in step
     stop = threading.Event()
 
     def renew() -> None:

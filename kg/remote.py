@@ -16,6 +16,7 @@ import json
 import re
 import time
 from typing import Any
+from urllib.parse import quote
 
 from ingest.errors import StdkgError
 from kg.build import DocumentFacts
@@ -56,32 +57,51 @@ class SparqlEndpointStore:
 
     def __init__(self, query_url: str, update_url: str | None = None, timeout: float = 60.0) -> None:
         self.query_url, self.update_url, self.timeout = query_url, update_url, timeout
+        self._holding: set[str] = set()   # the lease holders of this process that have verified their claim
 
     # ---- the writers' lease ----------------------------------------------------------
+    # Each writer's claim is a node of its own in the lease graph (<LEASE/holder> s:holder, s:until).
     def take_lease(self, holder: str, seconds: float) -> tuple[str, str] | None:
         """Take (or renew) the lease for `holder` until now + `seconds`: it is taken only when it
         is free, expired or already the holder's. Returns None when taken, else (holder, until)
         of the one holding it."""
         now = time.time()
-        until = _timestamp(now + seconds)
-        # first drop the holder's own or an expired lease, then insert one if no holder is left: the
-        # insert is one operation, so of two writers racing only one finds the graph empty (a count,
-        # not FILTER NOT EXISTS: Virtuoso finds nothing in a NOT EXISTS of an otherwise empty pattern)
-        self._update(f"""PREFIX s: <{VOCAB}>
-DELETE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?h ; s:until ?u }} }}
-WHERE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?h ; s:until ?u }}
+        until, claim = _literal(_timestamp(now + seconds)), f"<{LEASE}/{quote(holder, safe='')}>"
+        if holder in self._holding:   # renew the claim, unless it expired and another writer dropped it
+            self._update(f"""PREFIX s: <{VOCAB}>
+DELETE {{ GRAPH <{LEASE}> {{ {claim} s:until ?u }} }}
+INSERT {{ GRAPH <{LEASE}> {{ {claim} s:until {until} }} }}
+WHERE {{ GRAPH <{LEASE}> {{ {claim} s:holder {_literal(holder)} ; s:until ?u }} }}""")
+        else:
+            # drop the holder's own and expired claims, then claim the lease if no claim is left (a
+            # count, not FILTER NOT EXISTS: Virtuoso finds nothing in a NOT EXISTS of an otherwise
+            # empty pattern)
+            self._update(f"""PREFIX s: <{VOCAB}>
+DELETE {{ GRAPH <{LEASE}> {{ ?c s:holder ?h ; s:until ?u }} }}
+WHERE {{ GRAPH <{LEASE}> {{ ?c s:holder ?h ; s:until ?u }}
         FILTER (?h = {_literal(holder)} || STR(?u) < {_literal(_timestamp(now))}) }} ;
-INSERT {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder {_literal(holder)} ; s:until {_literal(until)} }} }}
-WHERE {{ {{ SELECT (COUNT(?x) AS ?n) WHERE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?x }} }} }} FILTER (?n = 0) }}""")
-        rows = self._select(f"PREFIX s: <{VOCAB}> SELECT ?h ?u WHERE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?h ; "
-                            "s:until ?u } }")
-        mine = any(r["h"] == holder for r in rows)
-        return None if mine else next(((r["h"], r["u"]) for r in rows), ("?", "?"))
+INSERT {{ GRAPH <{LEASE}> {{ {claim} s:holder {_literal(holder)} ; s:until {until} }} }}
+WHERE {{ {{ SELECT (COUNT(?x) AS ?n) WHERE {{ GRAPH <{LEASE}> {{ ?c s:holder ?x }} }} }} FILTER (?n = 0) }}""")
+        claims = self._select(f"PREFIX s: <{VOCAB}> SELECT ?h ?u WHERE {{ GRAPH <{LEASE}> {{ ?c s:holder ?h ; "
+                              "s:until ?u } }")
+        others = [(r["h"], r["u"]) for r in claims if r["h"] != holder]
+        if len(others) == len(claims):
+            self._holding.discard(holder)
+            return others[0] if others else ("?", "?")
+        if others and holder not in self._holding:
+            # two writers found the lease free at once (a server may run their updates side by side,
+            # each on a snapshot without the other's claim): whoever then sees another claim
+            # withdraws, so the later of the two always does and at most one goes on
+            self.release_lease(holder)
+            return others[0]
+        self._holding.add(holder)
+        return None
 
     def release_lease(self, holder: str) -> None:
+        self._holding.discard(holder)
         self._update(f"""PREFIX s: <{VOCAB}>
-DELETE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?h ; s:until ?u }} }}
-WHERE {{ GRAPH <{LEASE}> {{ <{LEASE}> s:holder ?h ; s:until ?u }} FILTER (?h = {_literal(holder)}) }}""")
+DELETE {{ GRAPH <{LEASE}> {{ ?c s:holder ?h ; s:until ?u }} }}
+WHERE {{ GRAPH <{LEASE}> {{ ?c s:holder ?h ; s:until ?u }} FILTER (?h = {_literal(holder)}) }}""")
 
     # ---- protocol --------------------------------------------------------------------
     def _post(self, url: str, data: dict[str, str], accept: str, timeout: float | None = None) -> bytes:

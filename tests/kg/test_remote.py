@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from api.pipeline import DataDir, ingest
-from kg.remote import CONTROL, VOCAB, EndpointError, SparqlEndpointStore
+from kg.remote import CONTROL, LEASE, VOCAB, EndpointError, SparqlEndpointStore
 from kg.sparql import ReadOnlyError, SparqlError
 from engines import free_port, oxigraph_binary, oxigraph_server, virtuoso_available, virtuoso_server
 
@@ -160,4 +160,51 @@ def test_one_writer_holds_the_lease_at_a_time(server):
     assert store.take_lease("b", 0.5) is None
     time.sleep(1.0)
     assert store.take_lease("a", 60) is None              # an expired lease is free
+    store.release_lease("a")
+
+
+def test_writers_racing_for_the_lease_never_hold_it_together(server):
+    """Many writers ask at the same instant, each with a store of its own (as separate services
+    would): at most one holds the lease after each round, and it is free again once released."""
+    import threading
+
+    stores = [SparqlEndpointStore(*server) for _ in range(6)]
+    for round_ in range(20):
+        start, answers = threading.Barrier(len(stores)), {}
+
+        def ask(i: int) -> None:
+            start.wait()
+            answers[i] = stores[i].take_lease(f"w{round_}-{i}", 60)
+
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(stores))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        winners = [i for i, held in answers.items() if held is None]
+        assert len(answers) == len(stores) and len(winners) <= 1
+        for i in winners:
+            stores[i].release_lease(f"w{round_}-{i}")
+
+
+def test_a_claim_that_meets_another_withdraws(server):
+    """The interleaving behind a double holder: writer a's claim goes in, then b's (its update ran
+    on a snapshot without a's), then a reads the claims. a must not go on while b's claim stands."""
+    store = SparqlEndpointStore(*server)
+    for holder in ("a", "b"):
+        store.release_lease(holder)
+    real_select = store._select
+
+    def after_b_claimed(query: str):  # type: ignore[no-untyped-def]
+        store._update(f"""PREFIX s: <{VOCAB}> INSERT DATA {{ GRAPH <{LEASE}> {{ <{LEASE}/b> s:holder "b" ;
+            s:until "2999-01-01T00:00:00.000Z" }} }}""")
+        return real_select(query)
+
+    store._select = after_b_claimed   # type: ignore[method-assign]
+    held = store.take_lease("a", 60)
+    store._select = real_select   # type: ignore[method-assign]
+    assert held is not None and held[0] == "b"
+    assert store.take_lease("c", 60) == held         # a's claim is gone, b's stands
+    store.release_lease("b")
+    assert store.take_lease("a", 60) is None
     store.release_lease("a")
