@@ -1,4 +1,4 @@
-"""Chinese numerals (一百二十三, 两, 〇) to integers."""
+"""Chinese numerals (一百二十三, 两, 〇) to integers, and decimals written with 点 (一点五, 零点八)."""
 from __future__ import annotations
 
 DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
@@ -26,6 +26,17 @@ def cn_to_int(text: str) -> int | None:
             section += (1 if digit is None else digit) * unit
             digit = None
     return total + section + (digit or 0)
+
+
+def cn_to_number(text: str) -> float | None:
+    """Parse a Chinese numeral that may have a decimal part: 一点五 -> 1.5, 零点零五 -> 0.05, 三十 -> 30."""
+    whole, dot, fraction = text.partition("点")
+    value = cn_to_int(whole)
+    if value is None or not dot:
+        return None if value is None else float(value)
+    if not fraction or any(ch not in DIGITS for ch in fraction):
+        return None
+    return float(f"{value}.{''.join(str(DIGITS[ch]) for ch in fraction)}")
 
 
 def to_int(text: str) -> int | None:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.identifiers import find_dates, find_standard_numbers
-from ingest.numerals import cn_to_int
+from ingest.numerals import DIGITS, cn_to_number
 
 _UNITS = sorted(
     [
@@ -23,11 +23,12 @@ _UNITS = sorted(
 )
 _COUNTERS = frozenset("项名个次家座处份套台辆间张户层")
 _CN_NUM = "零〇一二两三四五六七八九十百千万"
-_NUMBER = rf"(\d+(?:\.\d+)?|[{_CN_NUM}]+)"
+_CN_DIGITS = "".join(DIGITS)
+_NUMBER = rf"(\d+(?:\.\d+)?|[{_CN_NUM}]+(?:点[{_CN_DIGITS}]+)?)"  # 一点五倍 is 1.5倍, not 5倍
 _QTY = re.compile(
-    rf"(?<![第\d.A-Za-z{_CN_NUM}])" + _NUMBER + r"\s*(" + "|".join(re.escape(u) for u in _UNITS) + r")(?![A-Za-z])"
+    rf"(?<![第\d.A-Za-z{_CN_NUM}点])" + _NUMBER + r"\s*(" + "|".join(re.escape(u) for u in _UNITS) + r")(?![A-Za-z])"
 )
-_PERCENT = re.compile(rf"百分之([{_CN_NUM}]+|\d+(?:\.\d+)?)")
+_PERCENT = re.compile(rf"百分之([{_CN_NUM}]+(?:点[{_CN_DIGITS}]+)?|\d+(?:\.\d+)?)")
 _RATIO = re.compile(r"(?<![\d.])(\d{1,3})\s*[:：∶]\s*(\d{1,3})(?![\d.])")
 # A day of the year without the year: 每年3月31日前, 次年六月三十日前 (a full date is masked before).
 _MONTH_DAY = re.compile(rf"(?<![\d{_CN_NUM}])(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*月\s*(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*[日号]")
@@ -47,8 +48,7 @@ class Quantity:
 def _value(token: str) -> float | None:
     if token[0].isdigit():
         return float(token)
-    n = cn_to_int(token)
-    return float(n) if n is not None else None
+    return cn_to_number(token)
 
 
 def _fmt(value: float) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.numerals import to_int
 from ingest.obligation import modal_markers
 from ingest.quantities import Quantity, find_quantities
 from search.check.alignment import bigrams, containment, letters, pieces
@@ -135,25 +136,33 @@ def _quantity_alignment(before: str, after: str, existing: str, their: Quantity,
     return score
 
 
-_PERIOD = re.compile(r"每(?:个)?(年|半年|季度|季|月|半月|周|星期|日|天)")
-_PERIOD_KEY = {"季": "季度", "星期": "周", "天": "日"}
+PERIOD = re.compile(r"每(\d+|[零〇一二两三四五六七八九十]+)?(?:个)?(年|半年|季度|季|月|半月|周|星期|日|天)")
+_MONTH = 365 / 12
+_PERIOD_DAYS = {"年": 365, "半年": 6 * _MONTH, "季度": 3 * _MONTH, "季": 3 * _MONTH, "月": _MONTH, "半月": _MONTH / 2,
+                "周": 7, "星期": 7, "日": 1, "天": 1}
+
+
+def period_days(m: re.Match[str]) -> float:
+    """How often a frequency recurs, in days: 每三日 3, 每两年 730, 每季度 as 每三个月."""
+    count = to_int(m.group(1)) if m.group(1) else 1
+    return round((count or 1) * _PERIOD_DAYS[m.group(2)], 6)
 
 
 def period_conflicts(draft: str, existing: str) -> list[Reason]:
-    """A frequency in the same context with another period: 每年复核 against 每季度复核. The
+    """A frequency in the same context with another period: 每年复核 against 每季度复核, 每三日 against
+    每日. The
     context is the words after the period word and, where both have them, the words before it in
     its sub-clause (财务收支情况每季度公布 is not 一般事项每季度公布)."""
-    theirs = [(m, _context_after(existing, m.end()), _piece_before(existing, m.start())) for m in _PERIOD.finditer(existing)]
+    theirs = [(m, _context_after(existing, m.end()), _piece_before(existing, m.start())) for m in PERIOD.finditer(existing)]
     reasons = []
-    for m in _PERIOD.finditer(draft):
+    for m in PERIOD.finditer(draft):
         after, before = _context_after(draft, m.end()), _piece_before(draft, m.start())
         scored = [(_period_alignment(after, before, ctx, ctx_before), t) for t, ctx, ctx_before in theirs]
         if not scored:
             continue
-        mine = _PERIOD_KEY.get(m.group(1), m.group(1))
-        score, best = max(scored, key=lambda st: (round(st[0], 6), _PERIOD_KEY.get(st[1].group(1), st[1].group(1)) == mine))
-        other = _PERIOD_KEY.get(best.group(1), best.group(1))
-        if score >= 0.5 and mine != other:
+        mine = period_days(m)
+        score, best = max(scored, key=lambda st: (round(st[0], 6), period_days(st[1]) == mine))
+        if score >= 0.5 and mine != period_days(best):
             reasons.append(Reason("quantity", m.group(), best.group()))
     return reasons
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.numerals import cn_to_int
+from ingest.numerals import cn_to_number
 from ingest.obligation import obligation_of
 from ingest.quantities import find_quantities
 from search.check.alignment import (added_span, aligned_overlap, bigrams, containment, letters, pieces,
                                     sentence_match, sentences)
 from search.check.bodies import bodies_differ
-from search.check.compare import FORCE, Reason, differences, modal_actions, quantity_alignment, quantity_subjects
+from search.check.compare import (FORCE, PERIOD, Reason, differences, modal_actions, period_days, quantity_alignment,
+                                  quantity_subjects)
 
 _NEGATION = re.compile(r"不得|不予|不应|不能|不准|禁止|严禁|免|无需|无须|不需|不收|不受|不再|取消|无")
 
@@ -103,15 +104,16 @@ def party_alignment(draft: str, existing: str) -> float:
     return max(containment(x, y) for x in mine for y in theirs)
 
 
-_NUMERAL = re.compile(r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+(?=[^\u4e00-\u9fff]|[日天月年周岁次个人名户元倍项家%])")
-_PERIOD = re.compile(r"每(?:个)?(?:年|半年|季度|季|月|半月|周|星期|日|天)|定期|长期|永久|当月|次月|当日|次日|当年|次年")
+_NUMERAL = re.compile(r"\d+(?:\.\d+)?|(?<!点)[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二两三四五六七八九]+)?"
+                      r"(?=[^\u4e00-\u9fff]|[日天月年周岁次个人名户元倍项家%])")
+_PERIOD_WORDS = re.compile(r"定期|长期|永久|当月|次月|当日|次日|当年|次年")
 
 
 def _numbers(text: str) -> frozenset[float]:
     values = {q.value for q in find_quantities(text)}
     for m in _NUMERAL.finditer(text):
         token = m.group()
-        value = float(token) if token[0].isdigit() else cn_to_int(token)
+        value = float(token) if token[0].isdigit() else cn_to_number(token)
         if value is not None:
             values.add(float(value))
     return frozenset(values)
@@ -157,8 +159,13 @@ def aligned_differences(draft: str, existing: str) -> dict[str, float]:
 
 
 def _periods_differ(a: str, b: str) -> bool:
-    mine, theirs = set(_PERIOD.findall(a)), set(_PERIOD.findall(b))
+    mine, theirs = _periods(a), _periods(b)
     return bool(mine and theirs and not mine & theirs)
+
+
+def _periods(text: str) -> set[float | str]:
+    """A text's frequencies in days (每季度 and 每三个月 are one) and its period words (长期, 次月)."""
+    return {period_days(m) for m in PERIOD.finditer(text)} | set(_PERIOD_WORDS.findall(text))
 
 
 def _forces_differ(a: str, b: str) -> bool:

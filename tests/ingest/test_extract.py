@@ -68,6 +68,12 @@ def test_quantities_with_units_chinese_numerals_ratios_and_percentages():
     assert [q.text for q in find_quantities(text)] == ["60周岁", "30日", "1:4", "2名", "90%", "2.5m", "15个工作日"]
 
 
+def test_chinese_decimals_are_one_quantity():
+    text = "补贴为标准的一点五倍，占地不超过百分之零点五，高度二点四米"
+    assert [(q.text, q.value) for q in find_quantities(text)] == [("1.5倍", 1.5), ("0.5%", 0.5), ("2.4米", 2.4)]
+    assert find_quantities("八点前到岗，第三点") == []  # a time of day and an ordinal are not decimals
+
+
 def test_dates_ordinals_and_numbers_are_not_quantities():
     text = "2015年7月1日起按第三条和GB/T 7714-2015执行，8:00—17:30开放，一项工作"
     assert find_quantities(text) == []

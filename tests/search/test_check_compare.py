@@ -73,6 +73,12 @@ def test_period_of_a_recurring_duty():
     assert period_conflicts("每年复核1次", "每季度开展一次培训") == []  # another duty
 
 
+def test_a_period_with_a_count_is_compared_in_days():
+    assert period_conflicts("养老机构每两周开展一次巡查", "养老机构每周开展一次巡查") == [Reason("quantity", "每两周", "每周")]
+    assert period_conflicts("殡仪馆每三个月检修一次设备", "殡仪馆每季度检修一次设备") == []  # three months is a quarter
+    assert period_conflicts("每2年评估一次", "每两年评估一次") == []
+
+
 def test_a_bound_or_a_sanction_is_not_an_obligation():
     # 不得少于 bounds a number; 可以并处罚款 is the authority's sanction, not a permission to sell.
     assert obligation_conflicts("成立社会团体,应当有50个以上的个人会员", "成立社会团体,会员总数不得少于50个") == []
