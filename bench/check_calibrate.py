@@ -6,9 +6,11 @@ Labelled sources (each reported on its own):
 - the project's own pairs (bench/data/check_pairs.jsonl) and drafts (bench/data/drafts/).
 
 Every draft clause is described exactly as `stdkg check` describes it (DraftChecker.describe: the
-hybrid candidates and their features). A candidate labelled in the source takes its label; the
-other candidates of a whole-draft clause are `none` (the drafts list every correct hit); the other
-candidates of a pair are unlabelled and left out. Folds are grouped by existing document (the law
+hybrid candidates and their features): check-dev's over the laws alone (it was written against them,
+and is measured so), the project's own over the laws and the demo corpus its labels name. A
+candidate labelled in the source takes its label; the other candidates of a whole-draft clause are
+`none` (the drafts list every correct hit); the other candidates of a pair are unlabelled and left
+out. Folds are grouped by existing document (the law
 without its version date), so no law is on both sides of a split.
 
 Reported: grouped 5-fold cross-validated figures on the tuning part of each source, then the
@@ -98,7 +100,8 @@ class Clause:
     boilerplate_rows: tuple[bool, ...] = ()
 
 
-def load_sources(checker, encoder) -> list[Clause]:  # type: ignore[no-untyped-def]
+def load_sources(checkers: dict[str, object], encoder) -> list[Clause]:  # type: ignore[no-untyped-def]
+    """Every labelled clause, described by the checker of its source (`checkers[source]`)."""
     from ingest.document import load_documents
     from ingest.normalise import matching_form
     from search.check import skipped
@@ -106,8 +109,8 @@ def load_sources(checker, encoder) -> list[Clause]:  # type: ignore[no-untyped-d
 
     clauses: list[Clause] = []
 
-    def describe(text: str, kind: str = "requirement"):  # type: ignore[no-untyped-def]
-        judged = checker.describe(matching_form(text), kind=kind)
+    def describe(source: str, text: str, kind: str = "requirement"):  # type: ignore[no-untyped-def]
+        judged = checkers[source].describe(matching_form(text), kind=kind)  # type: ignore[attr-defined]
         keys = [(place_of(h.row.path), article_key(h.row.clause_number)) for h in judged.hits]
         return judged, keys, tuple(boilerplate_row(h.row) for h in judged.hits)
 
@@ -116,7 +119,7 @@ def load_sources(checker, encoder) -> list[Clause]:  # type: ignore[no-untyped-d
             file, article = row["existing"]["file"], row["existing"].get("article") or row["existing"]["clause"]
             file = file.removeprefix("lawrefbook/")
             label = "none" if row["label"] == "unrelated" else row["label"]
-            judged, keys, bp = describe(row["draft"])
+            judged, keys, bp = describe(source, row["draft"])
             paired = (file, article_key(article))
             labels = [label if key == paired else None for key in keys]
             clauses.append(Clause(source, "pairs", row.get("pid") or row["pair_id"], "", law_family(file), keys,
@@ -135,7 +138,7 @@ def load_sources(checker, encoder) -> list[Clause]:  # type: ignore[no-untyped-d
                 clauses.append(Clause(source, "drafts", f"{path.name}:{clause.number}", path.name, group, [],
                                       np.zeros((0, 0)), [], expected, acceptable, None, True))
                 continue
-            judged, keys, bp = describe(clause.text, clause.kind)
+            judged, keys, bp = describe(source, clause.text, clause.kind)
             labels = [matches.get(k, "none") for k in keys]
             clauses.append(Clause(source, "drafts", f"{path.name}:{clause.number}", path.name, group, keys,
                                   judged.features, labels, expected, acceptable, None, False, bp))
@@ -333,9 +336,9 @@ def held_out(c: Clause, held_groups: set[str]) -> bool:
     return c.draft == HELD_OUT_DRAFTS.get(c.source) or (c.unit == "pairs" and c.group in held_groups)
 
 
-def laws_index(data_dir: Path):  # type: ignore[no-untyped-def]
-    """The settings, the encoder and the loaded index of the real laws and the demo corpus,
-    ingested into `data_dir` (nothing is redone when they are there already)."""
+def laws_index(data_dir: Path, demo: bool = True):  # type: ignore[no-untyped-def]
+    """The settings, the encoder and the loaded index of the real laws and (with `demo`) the demo
+    corpus, ingested into `data_dir` (nothing is redone when they are there already)."""
     from api.models import get_encoder
     from api.pipeline import DataDir, ingest
     from api.settings import get_settings
@@ -343,8 +346,8 @@ def laws_index(data_dir: Path):  # type: ignore[no-untyped-def]
     settings = get_settings()
     encoder = get_encoder(settings)
     data = DataDir(data_dir)
-    ingest([str(SHARED / "lawrefbook"), str(ROOT / "corpus" / "samples"), str(ROOT / "corpus" / "seed")], data,
-           settings.taxonomy, encoder=lambda: encoder)
+    demo_corpus = [str(ROOT / "corpus" / "samples"), str(ROOT / "corpus" / "seed")] if demo else []
+    ingest([str(SHARED / "lawrefbook"), *demo_corpus], data, settings.taxonomy, encoder=lambda: encoder)
     return settings, encoder, data.load_index()
 
 
@@ -355,7 +358,9 @@ def main() -> None:
     from search.check.judge import MODELS, model_path
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default="/tmp/stdkg-check")
+    parser.add_argument("--data", default="/tmp/stdkg-check",
+                        help="data directory of the laws and the demo corpus; check-dev, written against the laws "
+                             "alone, is described on DATA-laws (the laws alone, as it is measured)")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--output", help="folder for the fitted model (default: search/check/models)")
     parser.add_argument("--without", nargs="*", default=[], choices=["check-dev", "own"],
@@ -364,11 +369,13 @@ def main() -> None:
     if not CHECK_DEV.exists():
         raise SystemExit(f"{CHECK_DEV} is missing: the labelled data lives in ../shared/data beside the repository")
     settings, encoder, index = laws_index(Path(args.data))
+    _, _, laws = laws_index(Path(f"{args.data}-laws"), demo=False)
     placeholder = Judge(None, np.ones(4), encoder.name, {})  # describe() needs no fitted model
-    checker = DraftChecker(candidate_retriever(index, encoder), encoder, index.row_vectors, placeholder,
-                           older_editions(index.rows))
+    checkers = {source: DraftChecker(candidate_retriever(i, encoder), encoder, i.row_vectors, placeholder,
+                                     older_editions(i.rows))
+                for source, i in (("check-dev", laws), ("own", index))}
     started = time.perf_counter()
-    clauses = load_sources(checker, encoder)
+    clauses = load_sources(checkers, encoder)
     print(f"described {len(clauses)} labelled clauses in {time.perf_counter() - started:.0f} s "
           f"({sum(len(c.features) for c in clauses)} candidates, {len(FEATURES)} features)")
     missing = [c.name for c in clauses if c.unit == "pairs" and c.paired not in c.keys]

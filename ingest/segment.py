@@ -431,14 +431,26 @@ class _Policy:
         self.b = _Builder()
         self.stack: list[tuple[int, str]] = []       # (level, key)
         self.last_child: dict[tuple[str | None, int], int] = {}
+        self.lone: dict[str, str] = {}   # item key -> its line, where the whole line became its heading
 
     def run(self) -> _Builder:
         for line in self.lines:
             if line.s and not self._heading(line):
                 self.b.add(line)
+        self._unhead_lone_sentences()
         if self.b.cover and any(len(ln.s) > 40 for ln in self.b.cover):
             self._add_preamble()
         return self.b
+
+    def _unhead_lone_sentences(self) -> None:
+        """A numbered line that is one sentence and nothing else names its item when text or
+        sub-items follow it (（四）建立技术支撐體系。 then 1. 2. ...); when nothing does, as in a
+        draft of one numbered sentence per line (二、家属每月探望老年人一次。), it is the item's text."""
+        parents = {item.parent for item in self.b.items}
+        for item in self.b.items:
+            sentence = self.lone.get(item.key)
+            if sentence and not item.body and item.key not in parents:
+                item.heading, item.body = None, [sentence]
 
     def _add_preamble(self) -> None:
         cover = [ln for ln in self.b.cover if ln.s]
@@ -462,7 +474,9 @@ class _Policy:
             key = f"{parent}.{label}" if parent else label
             self.stack = stack + [(level, key)]
             heading, body = self._split(line, m.start(2))
-            self.b.open(key, key, heading, "section" if level < 2 else "item", parent, line, body)
+            item = self.b.open(key, key, heading, "section" if level < 2 else "item", parent, line, body)
+            if heading is not None and not body:
+                self.lone[item.key] = line.raw_from(m.start(2))
             return True
         return False
 

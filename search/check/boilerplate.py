@@ -15,8 +15,10 @@ _BOILERPLATE = re.compile(
     r"^[^。；;]{0,40}另有.{0,6}?规定的[，,]?(从|依照|按照)其规定[。；;]?$|"
     r"根据本(条例|办法|规定)制定(具体)?(实施)?(细则|办法)[。；;]?$"
 )
-SKIPPED_KINDS = frozenset({"foreword", "introduction", "scope", "reference", "bibliography", "preamble", "chapter",
-                           "section"})
+# Parts of a document that are never a rule of their own. Chapters and sections are not among them: a
+# law's 第一章 is a heading with no text (nothing to compare), but a policy or a draft typed as
+# 一、二、 holds its rules in its sections.
+SKIPPED_KINDS = frozenset({"foreword", "introduction", "scope", "reference", "bibliography", "preamble"})
 # A definition the draft gives of its own terms: 本办法所称社会团体，是指… / 社会团体，是指…
 _DEFINITION = re.compile(r"^(?:本(?:条例|办法|规定|细则|标准|文件|法|规范|意见)所称[^。；;]{1,30}?(?:是指|系指|指|包括)"
                          r"|[^，,。；;应须可得责]{1,12}[，,]?(?:是指|系指))")

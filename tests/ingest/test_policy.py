@@ -56,3 +56,24 @@ def test_plain_paragraphs_keep_their_own_numbers(tmp_path, lines, numbers, first
     doc = load_documents(path)[0]
     assert [c.number for c in doc.clauses] == numbers
     assert doc.clauses[0].text == first
+
+
+def test_a_numbered_line_of_one_sentence_is_text_unless_its_item_goes_on(tmp_path):
+    """一、/（一） lines each holding one sentence, as a drafter types a short rule, keep that sentence
+    as the clause's text; a sentence followed by sub-items or text names its item."""
+    path = tmp_path / "rules.txt"
+    path.write_text("\n".join([
+        "示例社区食堂服务规则",
+        "一、社区食堂每周公布一次下周菜谱。",
+        "二、完善服务保障。",
+        "（一）食堂每日留存食品样品备查。",
+        "（二）就餐老年人可以提出菜品意见。",
+        "三、加强监督管理。",
+        "街道办事处定期检查食堂的卫生状况。",
+    ]), encoding="utf-8")
+    doc = load_documents(path)[0]
+    clauses = {c.number: c for c in doc.clauses}
+    assert clauses["一"].heading is None and clauses["一"].text == "社区食堂每周公布一次下周菜谱。"
+    assert clauses["二"].heading == "完善服务保障" and clauses["二"].text == ""
+    assert clauses["二.(一)"].text == "食堂每日留存食品样品备查。"
+    assert clauses["三"].heading == "加强监督管理" and clauses["三"].text == "街道办事处定期检查食堂的卫生状况。"

@@ -197,6 +197,10 @@ def test_boilerplate_and_headings_are_not_compared(checker):
     checks = check("第一条 为了规范养老服务，根据有关法律，制定本办法。\n第二条 养老机构应当配备护理员，护理员与失能老年人的配比不低于1:5。\n")
     assert checks[0].findings == [] and checks[0].label == "none"
     assert checks[1].label == "conflict"
+    # a draft typed as 一、二、 holds its rules in sections: they are compared; a bare heading is not
+    checks = check("示例养老机构管理规则\n一、总体要求\n二、养老机构应当配备护理员，护理员与失能老年人的配比不低于1:5。\n")
+    assert [c.number for c in checks] == ["一", "二"]
+    assert checks[0].findings == [] and checks[1].label == "conflict"
 
 
 def test_summary_counts_clauses_by_their_strongest_finding():
