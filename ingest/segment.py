@@ -501,9 +501,9 @@ _LEADING_NUMBER = re.compile(
 
 
 class _Plain:
-    """No recognisable structure: one clause per paragraph (a draft pasted as paragraphs). When
-    every paragraph opens with its own number (1. / 4.1 / （一） / 一、 / a lone 第十条), that number is the
-    clause's; otherwise paragraphs are counted."""
+    """No recognisable structure: one clause per paragraph (a draft pasted as paragraphs), after a
+    title line if the draft has one. When every paragraph opens with its own number (1. / 4.1 /
+    （一） / 一、 / a lone 第十条), that number is the clause's; otherwise paragraphs are counted."""
 
     def __init__(self, lines: list[Line]) -> None:
         self.lines = lines
@@ -511,6 +511,8 @@ class _Plain:
     def run(self) -> _Builder:
         b = _Builder()
         paragraphs = [line for line in self.lines if line.s]
+        if len(paragraphs) > 1 and is_heading_like(paragraphs[0].s, 40) and not _leading_number(paragraphs[0].s):
+            b.add(paragraphs.pop(0))   # a first line that names the draft is its title (the cover), not a clause
         numbers = [_leading_number(line.s) for line in paragraphs]
         own = all(numbers) and len({n for n, _ in numbers if n}) == len(numbers)  # type: ignore[misc]
         for i, (line, found) in enumerate(zip(paragraphs, numbers), start=1):

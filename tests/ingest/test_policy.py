@@ -47,6 +47,9 @@ def test_matching_form_is_simplified_with_mainland_phrasing(doc):
     (["（一）养老机构应设置无障碍通道。", "（二）应配备专职社会工作者。"], ["(一)", "(二)"], "养老机构应设置无障碍通道。"),
     (["养老机构应设置无障碍通道。", "应配备专职社会工作者。"], ["1", "2"], "养老机构应设置无障碍通道。"),
     (["第十条 养老机构应设置无障碍通道。"], ["第十条"], "养老机构应设置无障碍通道。"),  # a lone article
+    # a title line first: the draft's title, not a clause
+    (["示例助餐点服务规则", "1、助餐点应当公示每周菜谱。", "2、应配备持证厨师。"], ["1", "2"], "助餐点应当公示每周菜谱。"),
+    (["示例助餐点服务规则", "助餐点应当公示每周菜谱。", "应配备持证厨师。"], ["1", "2"], "助餐点应当公示每周菜谱。"),
     # not every paragraph is numbered: paragraphs are counted and keep their text whole
     (["1. 养老机构应设置无障碍通道。", "应配备专职社会工作者。"], ["1", "2"], "1. 养老机构应设置无障碍通道。"),
 ])
@@ -56,6 +59,8 @@ def test_plain_paragraphs_keep_their_own_numbers(tmp_path, lines, numbers, first
     doc = load_documents(path)[0]
     assert [c.number for c in doc.clauses] == numbers
     assert doc.clauses[0].text == first
+    if lines[0].startswith("示例"):
+        assert doc.title == lines[0]
 
 
 def test_a_numbered_line_of_one_sentence_is_text_unless_its_item_goes_on(tmp_path):
