@@ -150,9 +150,8 @@ def period_days(m: re.Match[str]) -> float:
 
 def period_conflicts(draft: str, existing: str) -> list[Reason]:
     """A frequency in the same context with another period: 每年复核 against 每季度复核, 每三日 against
-    每日. The
-    context is the words after the period word and, where both have them, the words before it in
-    its sub-clause (财务收支情况每季度公布 is not 一般事项每季度公布)."""
+    每日. The context is the words after the period word and, where both have them, the words
+    before it in its sub-clause (财务收支情况每季度公布 is not 一般事项每季度公布)."""
     theirs = [(m, _context_after(existing, m.end()), _piece_before(existing, m.start())) for m in PERIOD.finditer(existing)]
     reasons = []
     for m in PERIOD.finditer(draft):
