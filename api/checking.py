@@ -66,7 +66,8 @@ def _clause_view(check: ClauseCheck) -> dict[str, Any]:
     return {"number": check.number, "text": check.text, "label": check.label, "findings": [
         {"kind": f.kind, "clause_id": f.row.clause_id, "doc_id": f.row.doc_id, "doc_number": f.row.doc_number,
          "doc_title": f.row.doc_title, "clause_number": f.row.clause_number, "text": f.row.text,
-         "path": f.row.path, "similarity": round(f.similarity, 4), "reasons": [r.to_dict() for r in f.reasons],
+         "path": f.row.path, "status": f.row.status, "similarity": round(f.similarity, 4),
+         "reasons": [r.to_dict() for r in f.reasons],
          "authority": f.authority, "probability": round(f.probability, 3)}
         for f in check.findings]}
 

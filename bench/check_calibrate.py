@@ -97,7 +97,7 @@ class Clause:
     acceptable: tuple[str, ...]
     paired: tuple[str, str] | None = None
     skipped: bool = False        # boilerplate or too short: the checker reports nothing
-    boilerplate_rows: tuple[bool, ...] = ()
+    rows: tuple = ()             # per candidate, its index row (search.index.Row): what is reported of it
 
 
 def load_sources(checkers: dict[str, object], encoder) -> list[Clause]:  # type: ignore[no-untyped-def]
@@ -105,25 +105,25 @@ def load_sources(checkers: dict[str, object], encoder) -> list[Clause]:  # type:
     from ingest.document import load_documents
     from ingest.normalise import matching_form
     from search.check import skipped
-    from search.check.checker import boilerplate_row
+    from search.check.checker import reported
 
     clauses: list[Clause] = []
 
     def describe(source: str, text: str, kind: str = "requirement"):  # type: ignore[no-untyped-def]
         judged = checkers[source].describe(matching_form(text), kind=kind)  # type: ignore[attr-defined]
         keys = [(place_of(h.row.path), article_key(h.row.clause_number)) for h in judged.hits]
-        return judged, keys, tuple(boilerplate_row(h.row) for h in judged.hits)
+        return judged, keys, tuple(h.row for h in judged.hits)
 
     def pair_rows(source: str, rows: list[dict]) -> None:
         for row in rows:
             file, article = row["existing"]["file"], row["existing"].get("article") or row["existing"]["clause"]
             file = file.removeprefix("lawrefbook/")
             label = "none" if row["label"] == "unrelated" else row["label"]
-            judged, keys, bp = describe(source, row["draft"])
+            judged, keys, found = describe(source, row["draft"])
             paired = (file, article_key(article))
             labels = [label if key == paired else None for key in keys]
             clauses.append(Clause(source, "pairs", row.get("pid") or row["pair_id"], "", law_family(file), keys,
-                                  judged.features, labels, label, (label,), paired, False, bp))
+                                  judged.features, labels, label, (label,), paired, False, found))
 
     def draft_rows(source: str, path: Path, truth: dict[str, tuple[str, tuple[str, ...], dict]]) -> None:
         doc = load_documents(path)[0]
@@ -138,10 +138,10 @@ def load_sources(checkers: dict[str, object], encoder) -> list[Clause]:  # type:
                 clauses.append(Clause(source, "drafts", f"{path.name}:{clause.number}", path.name, group, [],
                                       np.zeros((0, 0)), [], expected, acceptable, None, True))
                 continue
-            judged, keys, bp = describe(source, clause.text, clause.kind)
+            judged, keys, found = describe(source, clause.text, clause.kind)
             labels = [matches.get(k, "none") for k in keys]
             clauses.append(Clause(source, "drafts", f"{path.name}:{clause.number}", path.name, group, keys,
-                                  judged.features, labels, expected, acceptable, None, False, bp))
+                                  judged.features, labels, expected, acceptable, None, False, found))
 
     dev_pairs = [json.loads(x) for x in (CHECK_DEV / "pairs.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     pair_rows("check-dev", dev_pairs)
@@ -194,13 +194,15 @@ def predict(booster, clauses: list[Clause]) -> list[np.ndarray]:  # type: ignore
 
 def outcomes(clauses: list[Clause], probs: list[np.ndarray], weights: np.ndarray) -> list[str]:
     """What the checker would say: for a pair, the kind found for the paired article; for a draft
-    clause, its strongest finding (none for skipped clauses and boilerplate rows)."""
+    clause, its strongest finding (none for skipped clauses; kinds the checker does not report, as
+    for boilerplate rows, are none)."""
+    from search.check.checker import reported
     from search.check.judge import decide
 
     out = []
     for c, p in zip(clauses, probs):
         kinds = decide(p, weights) if len(p) else []
-        kinds = ["none" if bp else k for k, bp in zip(kinds, c.boilerplate_rows)]
+        kinds = [k if reported(k, row) else "none" for k, row in zip(kinds, c.rows)]
         if c.unit == "pairs":
             out.append(next((k for k, key in zip(kinds, c.keys) if key == c.paired), "none"))
         else:
@@ -372,7 +374,7 @@ def main() -> None:
     _, _, laws = laws_index(Path(f"{args.data}-laws"), demo=False)
     placeholder = Judge(None, np.ones(4), encoder.name, {})  # describe() needs no fitted model
     checkers = {source: DraftChecker(candidate_retriever(i, encoder), encoder, i.row_vectors, placeholder,
-                                     older_editions(i.rows))
+                                     older_editions(i.rows), i.rows)
                 for source, i in (("check-dev", laws), ("own", index))}
     started = time.perf_counter()
     clauses = load_sources(checkers, encoder)

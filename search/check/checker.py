@@ -92,18 +92,31 @@ class DraftChecker:
         hits = self.retriever.search(text, self.candidates, filters or Filters())
         if vector is None:
             vector = self.encoder.passages([text])[0]
-        candidates, views, closer_older = [], [], []
-        existing_texts = [substance(hit.row.match_text) for hit in hits]
-        split = [_sentences(draft)] + [_sentences(e) for e in existing_texts]
-        vectors = self._sentence_vectors([s for sentences in split for s in sentences])
-        for rank, (hit, existing) in enumerate(zip(hits, existing_texts)):
+        similarities, closer_older, gaps = [], [], []
+        for hit in hits:
             similarity = self._cosine(vector, hit.row_index)
             older = {row: self._cosine(vector, row) for row in self.older(hit.row_index)}
             best_older = max(older, key=older.__getitem__, default=None)
+            similarities.append(similarity)
             closer_older.append(best_older if best_older is not None and older[best_older] > similarity else None)
+            gaps.append(max(older.values()) - similarity if older else NO_OLDER_EDITION)
+        # a draft that follows a superseded edition's clause is judged against that clause too (it may
+        # copy it): the clause joins the candidates, after the ones found
+        if self.rows is not None:
+            found = {hit.row_index for hit in hits}
+            for row in dict.fromkeys(r for r in closer_older if r is not None and r not in found):
+                hits = [*hits, Hit(self.rows[row], 0.0, {}, row)]
+                similarities.append(self._cosine(vector, row))
+                closer_older.append(None)
+                gaps.append(NO_OLDER_EDITION)
+        existing_texts = [substance(hit.row.match_text) for hit in hits]
+        split = [_sentences(draft)] + [_sentences(e) for e in existing_texts]
+        vectors = self._sentence_vectors([s for sentences in split for s in sentences])
+        candidates, views = [], []
+        for rank, (hit, existing) in enumerate(zip(hits, existing_texts)):
             coverage = sentence_coverage(_stack(vectors, split[0]), _stack(vectors, split[rank + 1]))
-            candidates.append(Candidate(similarity, hit.score, rank, hit.parts.get("semantic", 0.0), coverage,
-                                        max(older.values()) - similarity if older else NO_OLDER_EDITION))
+            candidates.append(Candidate(similarities[rank], hit.score, rank, hit.parts.get("semantic", 0.0), coverage,
+                                        gaps[rank]))
             views.append(pair_view(draft, existing))
         return Judged(hits, views, feature_matrix(candidates, views, is_definition(text, kind)), closer_older)
 
@@ -138,7 +151,7 @@ class DraftChecker:
         similarities = judged.features[:, _SIMILARITY]
         out = []
         for i, (hit, view, kind) in enumerate(zip(judged.hits, judged.views, kinds)):
-            if kind == "none" or boilerplate_row(hit.row):
+            if not reported(kind, hit.row):
                 continue
             p = float(probabilities[i, LABELS.index(kind)])
             if kind == "conflict":
@@ -196,6 +209,13 @@ def skipped(clause: Clause) -> bool:
 def boilerplate_row(row: Row) -> bool:
     """Existing clauses never reported: boilerplate, headings and stubs."""
     return is_boilerplate(row.match_text) or too_short(substance(row.match_text))
+
+
+def reported(kind: str, row: Row) -> bool:
+    """Whether the judge's kind for an existing clause is a finding: never for boilerplate, and a
+    superseded edition's clause (judged when the draft follows it) binds no one, so it is named
+    when the draft copies or restates it, never as a conflict (the conflict is with the text in force)."""
+    return kind != "none" and not boilerplate_row(row) and not (kind == "conflict" and row.status == "superseded")
 
 
 def _conflicts_by_authority(findings: list[Finding]) -> list[Finding]:

@@ -420,7 +420,8 @@ def test_check_runs_the_real_checker_on_the_loaded_index(client, monkeypatch, fa
     assert [c["number"] for c in result["clauses"]] == ["1", "2"]
     for finding in (f for c in result["clauses"] for f in c["findings"]):
         assert {"kind", "clause_id", "doc_id", "doc_number", "doc_title", "clause_number", "text", "path",
-                "similarity", "reasons", "authority", "probability"} <= set(finding)
+                "similarity", "reasons", "authority", "probability", "status"} <= set(finding)
+        assert finding["status"] in ("current", "superseded")
 
 
 def test_service_picks_up_an_index_rebuilt_by_the_cli(tmp_path, corpus_dir):

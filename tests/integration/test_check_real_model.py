@@ -16,6 +16,7 @@ DRAFT = """DB42/T 9999—2026 示例养老服务草案
 2.2 养老机构可提供24小时值班服务。
 2.3 老年人入住后，养老机构应在5日内完成入住评估。
 2.4 养老机构应为老年人提供园艺、书法等文化娱乐活动，每周不少于3次。
+2.5 护理员与失能老年人的配比不应低于1:4；护理员与能力完好老年人的配比不应低于1:10。
 """
 
 
@@ -57,3 +58,12 @@ def test_boilerplate_is_not_flagged_and_report_renders(result):
     assert result["summary"]["conflict"] >= 2
     page = check_html(result)
     assert "草案检查报告" in page and "冲突" in page and "1:3" in page
+
+
+def test_a_copy_of_the_superseded_edition_names_the_old_clause(result):
+    findings = _clause(result, "2.5")["findings"]
+    old = next(f for f in findings if f["clause_id"] == "MZ-T-9901-2016:5.2.2")
+    assert old["kind"] == "duplicate" and old["status"] == "superseded"
+    current = next(f for f in findings if f["clause_id"] == "MZ-T-9901-2023:5.2.2")
+    assert current["kind"] == "conflict" and any(r["type"] == "superseded" for r in current["reasons"])
+    assert "已被修订的旧版" in check_html(result)

@@ -211,3 +211,38 @@ def test_summary_counts_clauses_by_their_strongest_finding():
               ClauseCheck("2", "b", [finding("overlap")]), ClauseCheck("3", "c", [])]
     assert summary(checks) == {"duplicate": 0, "overlap": 1, "conflict": 1, "none": 1,
                                "findings": {"duplicate": 1, "overlap": 1, "conflict": 2}}
+
+
+def test_a_draft_that_follows_a_superseded_edition_is_judged_against_its_clause_too(demo_index, fake_encoder):
+    """The demo's 2016 edition of a standard says 1:4 where the 2023 edition says 1:3: a draft that
+    copies 2016 is searched among current texts, and the old clause joins its candidates."""
+    from ingest.normalise import matching_form
+    from search.check.editions import older_editions
+    from search.engine import make_retriever
+
+    index = demo_index.load_index()
+    judge = Judge(FixedBooster(), np.ones(4), fake_encoder.name, {})
+    draft = matching_form("护理员与失能老年人的配比不应低于1:4；护理员与能力完好老年人的配比不应低于1:10。")
+
+    def described(rows):  # type: ignore[no-untyped-def]
+        checker = DraftChecker(make_retriever("hybrid", index, fake_encoder), fake_encoder, index.row_vectors, judge,
+                               older_editions(index.rows), rows)
+        return checker.describe(draft)
+
+    judged = described(index.rows)
+    old = [i for i, h in enumerate(judged.hits) if h.row.status == "superseded"]
+    assert len(old) == 1 and judged.hits[old[0]].row.clause_number == "5.2.2"
+    assert judged.features.shape[0] == len(judged.hits) == len(judged.older)
+    followed = [i for i, o in enumerate(judged.older) if o == judged.hits[old[0]].row_index]
+    assert followed and judged.hits[followed[0]].row.status == "current"      # the 2023 clause it departs from
+    assert all(h.row.status == "current" for h in described(None).hits)        # without the rows, found ones only
+
+
+def test_a_superseded_clause_is_named_but_never_a_conflict(demo_index):
+    from search.check.checker import reported
+
+    rows = demo_index.load_index().rows
+    old = next(r for r in rows if r.status == "superseded" and len(r.match_text) > 20)
+    current = next(r for r in rows if r.status == "current" and len(r.match_text) > 20)
+    assert reported("duplicate", old) and reported("overlap", old) and not reported("conflict", old)
+    assert reported("conflict", current) and not reported("none", current)
