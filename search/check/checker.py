@@ -86,8 +86,9 @@ class DraftChecker:
 
     def describe(self, text: str, filters: Filters | None = None, kind: str = "requirement",
                  vector: np.ndarray | None = None) -> Judged:
-        """The candidates of one draft clause (matching form) and their features; boilerplate
-        sentences on either side are left out of the comparison."""
+        """The candidates of one draft clause (matching form) and their features: the clauses found,
+        then the superseded editions' clauses the draft is closer to than to the text in force (when
+        the checker has the rows); boilerplate sentences on either side are left out of the comparison."""
         draft = substance(text)
         hits = self.retriever.search(text, self.candidates, filters or Filters())
         if vector is None:
