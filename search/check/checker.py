@@ -93,10 +93,13 @@ class DraftChecker:
         hits = self.retriever.search(text, self.candidates, filters or Filters())
         if vector is None:
             vector = self.encoder.passages([text])[0]
+        hits = list(hits)
         similarities, closer_older, gaps = [], [], []
+        older_cosines: dict[int, float] = {}
         for hit in hits:
             similarity = self._cosine(vector, hit.row_index)
             older = {row: self._cosine(vector, row) for row in self.older(hit.row_index)}
+            older_cosines.update(older)
             best_older = max(older, key=older.__getitem__, default=None)
             similarities.append(similarity)
             closer_older.append(best_older if best_older is not None and older[best_older] > similarity else None)
@@ -106,8 +109,8 @@ class DraftChecker:
         if self.rows is not None:
             found = {hit.row_index for hit in hits}
             for row in dict.fromkeys(r for r in closer_older if r is not None and r not in found):
-                hits = [*hits, Hit(self.rows[row], 0.0, {}, row)]
-                similarities.append(self._cosine(vector, row))
+                hits.append(Hit(self.rows[row], 0.0, {}, row))
+                similarities.append(older_cosines[row])
                 closer_older.append(None)
                 gaps.append(NO_OLDER_EDITION)
         existing_texts = [substance(hit.row.match_text) for hit in hits]
