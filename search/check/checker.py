@@ -21,7 +21,8 @@ from search.check.boilerplate import is_boilerplate, is_definition, substance, t
 from search.check.compare import Reason
 from search.check.alignment import sentences
 from search.check.editions import Editions
-from search.check.features import FEATURES, NO_OLDER_EDITION, Candidate, PairView, feature_matrix, pair_view, sentence_coverage
+from search.check.features import (FEATURES, NO_OLDER_EDITION, Candidate, PairView, feature_matrix, pair_view,
+                                   sentence_coverage, vector_aligned_differences)
 from search.check.judge import LABELS, Judge
 from search.encoder import Encoder
 from search.engine import Filters, Hit, LoadedIndex, Retriever, make_retriever
@@ -118,9 +119,10 @@ class DraftChecker:
         vectors = self._sentence_vectors([s for sentences in split for s in sentences])
         candidates, views = [], []
         for rank, (hit, existing) in enumerate(zip(hits, existing_texts)):
-            coverage = sentence_coverage(_stack(vectors, split[0]), _stack(vectors, split[rank + 1]))
-            candidates.append(Candidate(similarities[rank], hit.score, rank, hit.parts.get("semantic", 0.0), coverage,
-                                        gaps[rank]))
+            mine, theirs = _stack(vectors, split[0]), _stack(vectors, split[rank + 1])
+            candidates.append(Candidate(similarities[rank], hit.score, rank, hit.parts.get("semantic", 0.0),
+                                        sentence_coverage(mine, theirs), gaps[rank],
+                                        vector_aligned_differences(split[0], split[rank + 1], mine, theirs)))
             views.append(pair_view(draft, existing))
         return Judged(hits, views, feature_matrix(candidates, views, is_definition(text, kind)), closer_older)
 

@@ -37,6 +37,7 @@ class Candidate:
     query_similarity: float = 0.0  # cosine of the draft encoded as a query with the clause (0 if not found so)
     coverage: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)  # see sentence_coverage
     older_gap: float = NO_OLDER_EDITION  # best cosine with an older edition's clause minus this one's
+    vector_aligned: tuple[float, ...] = (0.0,) * 6   # see vector_aligned_differences
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,38 @@ def _forces_differ(a: str, b: str) -> bool:
     return bool(x and y and x != y)
 
 
+_VECTOR_ALIGNED = ("number_differs", "number_same", "period_differs", "force_differs", "negation_differs",
+                   "body_differs")
+
+
+def vector_aligned_differences(draft: list[str], existing: list[str], draft_vectors: np.ndarray,
+                               existing_vectors: np.ndarray) -> tuple[float, ...]:
+    """Each draft sentence aligned with the existing sentence closest in meaning (cosine of their
+    vectors, rows normalised) and, per signal of _VECTOR_ALIGNED, the best cosine of an aligned
+    pair that shows it (0 where none does). Meaning finds the sentence a paraphrase restates where
+    shared characters (aligned_differences) miss it."""
+    found = dict.fromkeys(_VECTOR_ALIGNED, 0.0)
+    if not draft or not existing:
+        return tuple(found.values())
+    cos = draft_vectors @ existing_vectors.T
+    for i, mine in enumerate(draft):
+        j = int(cos[i].argmax())
+        theirs, close = existing[j], float(cos[i, j])
+        mine_n, theirs_n = _numbers(mine), _numbers(theirs)
+        signals = {
+            "number_differs": bool(mine_n and theirs_n and not mine_n & theirs_n),
+            "number_same": bool(mine_n & theirs_n),
+            "period_differs": _periods_differ(mine, theirs),
+            "force_differs": _forces_differ(mine, theirs),
+            "negation_differs": bool(_NEGATION.search(mine)) != bool(_NEGATION.search(theirs)),
+            "body_differs": bodies_differ(mine, theirs),
+        }
+        for name, on in signals.items():
+            if on:
+                found[name] = max(found[name], close)
+    return tuple(found.values())
+
+
 # The order of the model's inputs: the pair's own features, then its standing among the candidates.
 PAIR_FEATURES = ("lexical", "lexical_back", "restated", "added", "jaccard", "containment", "length_ratio",
                  "existing_length", "existing_paragraphs", "existing_pieces", "draft_pieces", "quantity", "period",
@@ -183,7 +216,8 @@ PAIR_FEATURES = ("lexical", "lexical_back", "restated", "added", "jaccard", "con
 CONTEXT_FEATURES = ("similarity", "similarity_rank", "similarity_gap", "similarity_over_median", "top_similarity",
                     "retriever_rank", "retriever_score", "query_similarity",
                     "covers_existing_mean", "covers_existing_min", "covered_draft_mean", "covered_draft_min",
-                    "best_sentence", "older_gap", "lexical_rank", "lexical_gap", "definition")
+                    "best_sentence", "older_gap", "lexical_rank", "lexical_gap", "definition",
+                    *(f"vector_{name}" for name in _VECTOR_ALIGNED))
 FEATURES = PAIR_FEATURES + CONTEXT_FEATURES
 
 
@@ -223,6 +257,7 @@ def feature_matrix(candidates: list[Candidate], views: list[PairView], definitio
             "lexical_gap": lex[i] - (other_lex.max() if len(other_lex) else 0.0),
             "definition": float(definition),
             "older_gap": candidate.older_gap,
+            **{f"vector_{name}": value for name, value in zip(_VECTOR_ALIGNED, candidate.vector_aligned)},
         }
         rows.append([view.values[name] for name in PAIR_FEATURES] + [context[name] for name in CONTEXT_FEATURES])
     return np.array(rows, dtype=float).reshape(len(candidates), len(FEATURES))

@@ -32,6 +32,25 @@ def test_an_aligned_number_that_differs_is_seen_and_an_unaligned_one_is_not():
     assert elsewhere["piece_number_differs"] == 0 and elsewhere["sentence_number_differs"] == 0
 
 
+def test_sentences_aligned_by_meaning_show_their_differences():
+    """The draft sentence is compared with the existing sentence its vector is closest to, even
+    when another sentence shares more characters; each signal carries that cosine."""
+    from search.check.features import vector_aligned_differences
+
+    a, b = np.eye(2)
+    near = np.array([0.96, 0.28])   # cosine 0.96 with a
+    draft = ["院务会议每季度召开1次"]
+    existing = ["院务会议由院长召集", "院务会议每月召开2次"]
+    found = dict(zip(("number_differs", "number_same", "period_differs", "force_differs", "negation_differs",
+                      "body_differs"),
+                     vector_aligned_differences(draft, existing, np.array([near]), np.array([b, a]))))
+    assert found["number_differs"] == pytest.approx(0.96) and found["period_differs"] == pytest.approx(0.96)
+    assert found["number_same"] == 0 and found["force_differs"] == 0
+    # aligned with the sentence without numbers instead: nothing differs
+    assert vector_aligned_differences(draft, existing, np.array([near]), np.array([a, b]))[0] == 0
+    assert vector_aligned_differences([], existing, np.zeros((0, 2)), np.array([a, b])) == (0.0,) * 6
+
+
 def test_force_and_negation_differences_on_the_same_action():
     flipped = aligned_differences("服务机构不得收取押金。", "服务机构可以收取押金。")
     assert flipped["piece_force_differs"] > 0.5 and flipped["piece_negation_differs"] > 0.5
