@@ -19,7 +19,7 @@ from search.check.alignment import (added_span, aligned_overlap, bigrams, contai
                                     sentence_match, sentences)
 from search.check.bodies import bodies_differ
 from search.check.compare import (FORCE, PERIOD, Reason, differences, modal_actions, period_days, quantity_alignment,
-                                  quantity_subjects)
+                                  quantity_subjects, subject)
 
 _NEGATION = re.compile(r"不得|不予|不应|不能|不准|禁止|严禁|免|无需|无须|不需|不收|不受|不再|取消|无")
 
@@ -191,11 +191,12 @@ def vector_aligned_differences(draft: list[str], existing: list[str], draft_vect
     for i, mine in enumerate(draft):
         j = int(cos[i].argmax())
         theirs, close = existing[j], float(cos[i, j])
-        mine_n, theirs_n = _numbers(mine), _numbers(theirs)
+        other_party = _parties_differ(mine, theirs)   # another party's figure measures another thing
+        mine_n, theirs_n = (frozenset(), frozenset()) if other_party else (_numbers(mine), _numbers(theirs))
         signals = {
             "number_differs": bool(mine_n and theirs_n and not mine_n & theirs_n),
             "number_same": bool(mine_n & theirs_n),
-            "period_differs": _periods_differ(mine, theirs),
+            "period_differs": not other_party and _periods_differ(mine, theirs),
             "force_differs": _forces_differ(mine, theirs),
             "negation_differs": bool(_NEGATION.search(mine)) != bool(_NEGATION.search(theirs)),
             "body_differs": bodies_differ(mine, theirs),
@@ -204,6 +205,17 @@ def vector_aligned_differences(draft: list[str], existing: list[str], draft_vect
             if on:
                 found[name] = max(found[name], close)
     return tuple(found.values())
+
+
+_MEASURE = re.compile(PERIOD.pattern + "|" + _NUMERAL.pattern)
+
+
+def _parties_differ(a: str, b: str) -> bool:
+    """Whether two sentences bind other parties with their figures: the subjects of the sub-clauses
+    holding their periods and numbers share no character pair (家属每月探视 against 社会工作者每周探视)."""
+    mine = {x for m in _MEASURE.finditer(a) if bigrams(x := subject(a, m.start()))}
+    theirs = {y for m in _MEASURE.finditer(b) if bigrams(y := subject(b, m.start()))}
+    return bool(mine and theirs) and max(containment(x, y) for x in mine for y in theirs) == 0.0
 
 
 # The order of the model's inputs: the pair's own features, then its standing among the candidates.

@@ -49,6 +49,11 @@ def test_sentences_aligned_by_meaning_show_their_differences():
     # aligned with the sentence without numbers instead: nothing differs
     assert vector_aligned_differences(draft, existing, np.array([near]), np.array([a, b]))[0] == 0
     assert vector_aligned_differences([], existing, np.zeros((0, 2)), np.array([a, b])) == (0.0,) * 6
+    # the same thing measured for another party (its subject shares nothing): not a difference
+    other = vector_aligned_differences(["志愿者每季度上门1次"], ["护理员每月上门2次"], np.array([a]), np.array([a]))
+    assert other[:3] == (0.0, 0.0, 0.0)
+    same = vector_aligned_differences(["护理员每季度上门1次"], ["护理员每月上门2次"], np.array([a]), np.array([a]))
+    assert same[0] == pytest.approx(1.0) and same[2] == pytest.approx(1.0)
 
 
 def test_force_and_negation_differences_on_the_same_action():
