@@ -147,16 +147,23 @@ def aligned_differences(draft: str, existing: str) -> dict[str, float]:
                 "number_differs": bool(mine_n and theirs_n and mine_n != theirs_n),
                 "number_same": bool(mine_n and mine_n == theirs_n),
                 "number_added": bool(mine_n and not theirs_n),
-                "period_differs": _periods_differ(part.text, best),
-                "force_differs": _forces_differ(part.text, best),
-                "negation_differs": bool(_NEGATION.search(part.text)) != bool(_NEGATION.search(best)),
-                "body_differs": bodies_differ(part.text, best),
+                **_wording_differences(part.text, best),
             }
             for name, on in signals.items():
                 if on:
                     found[name] = max(found[name], score)
         out.update({f"{unit}_{name}": value for name, value in found.items()})
     return out
+
+
+def _wording_differences(a: str, b: str) -> dict[str, bool]:
+    """The differences of two aligned parts besides their numbers: period, force, negation, body."""
+    return {
+        "period_differs": _periods_differ(a, b),
+        "force_differs": _forces_differ(a, b),
+        "negation_differs": bool(_NEGATION.search(a)) != bool(_NEGATION.search(b)),
+        "body_differs": bodies_differ(a, b),
+    }
 
 
 def _periods_differ(a: str, b: str) -> bool:
@@ -196,11 +203,9 @@ def vector_aligned_differences(draft: list[str], existing: list[str], draft_vect
         signals = {
             "number_differs": bool(mine_n and theirs_n and not mine_n & theirs_n),
             "number_same": bool(mine_n & theirs_n),
-            "period_differs": not other_party and _periods_differ(mine, theirs),
-            "force_differs": _forces_differ(mine, theirs),
-            "negation_differs": bool(_NEGATION.search(mine)) != bool(_NEGATION.search(theirs)),
-            "body_differs": bodies_differ(mine, theirs),
+            **_wording_differences(mine, theirs),
         }
+        signals["period_differs"] &= not other_party
         for name, on in signals.items():
             if on:
                 found[name] = max(found[name], close)
