@@ -3,11 +3,13 @@ fitted model to search/check/models/judge-<backend>.json.
 
 Labelled sources (each reported on its own):
 - check-dev pairs and whole drafts (../shared/data/check-dev/), written independently of the project;
+- paraphrased pairs and whole drafts (bench/data/check_paraphrased/), written for the project against the
+  laws under check-dev's label policy (duplicates in other words), in check-dev's record format;
 - the project's own pairs (bench/data/check_pairs.jsonl) and drafts (bench/data/drafts/).
 
 Every draft clause is described exactly as `stdkg check` describes it (DraftChecker.describe: the
-hybrid candidates and their features): check-dev's over the laws alone (it was written against them,
-and is measured so), the project's own over the laws and the demo corpus its labels name. A
+hybrid candidates and their features): check-dev's and the paraphrased set's over the laws alone
+(they were written against them, and check-dev is measured so), the project's own over the laws and the demo corpus its labels name. A
 candidate labelled in the source takes its label; the other candidates of a whole-draft clause are
 `none` (the drafts list every correct hit); the other candidates of a pair are unlabelled and left
 out. Folds are grouped by existing document (the law without its version date), so no law is on
@@ -38,10 +40,13 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 CHECK_DEV = SHARED / "check-dev"
 OWN = ROOT / "bench" / "data"
+PARAPHRASED = OWN / "check_paraphrased"
+SOURCES = ("check-dev", "paraphrased", "own")
 LABELS = ("none", "overlap", "duplicate", "conflict")
 RANK = {"conflict": 3, "duplicate": 2, "overlap": 1, "none": 0}
 PAIR_LABELS = ("duplicate", "overlap", "conflict", "none")
-HELD_OUT_DRAFTS = {"check-dev": "draft_province_funeral_measures.md", "own": "draft_social_groups.txt"}
+HELD_OUT_DRAFTS = {"check-dev": "draft_province_funeral_measures.md", "paraphrased": "draft_city_place_name_measures.md",
+                   "own": "draft_social_groups.txt"}
 PARAMS = {"objective": "multiclass", "num_class": 4, "learning_rate": 0.05, "num_leaves": 7, "min_data_in_leaf": 8,
           "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1,
           "num_threads": 2, "seed": 7, "deterministic": True}
@@ -85,7 +90,7 @@ def law_family(file: str) -> str:
 class Clause:
     """One labelled draft clause: what the checker saw of it and what the labels say."""
 
-    source: str                  # check-dev | own
+    source: str                  # check-dev | paraphrased | own
     unit: str                    # pairs | drafts
     name: str                    # pair id or draft:clause
     draft: str                   # draft file (whole drafts)
@@ -143,21 +148,23 @@ def load_sources(checkers: dict[str, object], encoder) -> list[Clause]:  # type:
             clauses.append(Clause(source, "drafts", f"{path.name}:{clause.number}", path.name, group, keys,
                                   judged.features, labels, expected, acceptable, None, False, found))
 
-    dev_pairs = [json.loads(x) for x in (CHECK_DEV / "pairs.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    pair_rows("check-dev", dev_pairs)
-    own_pairs = [json.loads(x) for x in (OWN / "check_pairs.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    def jsonl(path: Path) -> list[dict]:
+        return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()] if path.exists() else []
+
+    pair_rows("check-dev", jsonl(CHECK_DEV / "pairs.jsonl"))
+    pair_rows("paraphrased", jsonl(PARAPHRASED / "pairs.jsonl"))
+    own_pairs = jsonl(OWN / "check_pairs.jsonl")
     for row in own_pairs:  # the samples are named relative to the repo, the laws to lawrefbook/
         row["existing"]["file"] = row["existing"]["file"].removeprefix("lawrefbook/")
     pair_rows("own", own_pairs)
 
-    truth: dict[str, dict[str, tuple[str, tuple[str, ...], dict]]] = collections.defaultdict(dict)
-    for line in (CHECK_DEV / "draft_truth.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            t = json.loads(line)
+    for source, folder in (("check-dev", CHECK_DEV), ("paraphrased", PARAPHRASED)):
+        truth: dict[str, dict[str, tuple[str, tuple[str, ...], dict]]] = collections.defaultdict(dict)
+        for t in jsonl(folder / "draft_truth.jsonl"):
             matches = {(m["file"], article_key(m["article"])): m["kind"] for m in t["matches"]}
             truth[t["draft"]][article_key(t["clause"])] = (t["expected"], tuple(t["acceptable"]), matches)
-    for name, rows in truth.items():
-        draft_rows("check-dev", CHECK_DEV / name, rows)
+        for name, rows in truth.items():
+            draft_rows(source, folder / name, rows)
     for labels_file in sorted((OWN / "drafts").glob("*.labels.json")):
         labels = json.loads(labels_file.read_text(encoding="utf-8"))
         rows = {}
@@ -223,7 +230,7 @@ def prf(gold: list[str], pred: list[str]) -> dict[str, tuple[float, float, float
 def scores(clauses: list[Clause], predicted: list[str]) -> dict[str, float]:
     """Macro-F1 of the pairs and clause accuracy of the drafts, per source."""
     out = {}
-    for source in ("check-dev", "own"):
+    for source in SOURCES:
         pairs = [(c.target, p) for c, p in zip(clauses, predicted) if c.source == source and c.unit == "pairs"]
         if pairs:
             out[f"{source} pairs"] = float(np.mean([v[2] for v in prf(*map(list, zip(*pairs))).values()]))
@@ -235,7 +242,8 @@ def scores(clauses: list[Clause], predicted: list[str]) -> dict[str, float]:
 
 def objective(s: dict[str, float]) -> float:
     """Independent data counts twice: it is of the kind the check is measured on."""
-    return 2 * s.get("check-dev pairs", 0) + 2 * s.get("check-dev drafts", 0) + s.get("own pairs", 0) + s.get("own drafts", 0)
+    return sum((2 if source == "check-dev" else 1) * (s.get(f"{source} pairs", 0) + s.get(f"{source} drafts", 0))
+               for source in SOURCES)
 
 
 WEIGHT_GRID = (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0)
@@ -315,7 +323,7 @@ def cross_validate(clauses: list[Clause]) -> Fitted:
 def report(title: str, clauses: list[Clause], predicted: list[str]) -> dict[str, float]:
     s = scores(clauses, predicted)
     print(f"\n{title}")
-    for source in ("check-dev", "own"):
+    for source in SOURCES:
         pairs = [(c.target, p) for c, p in zip(clauses, predicted) if c.source == source and c.unit == "pairs"]
         if pairs:
             per = prf(*map(list, zip(*pairs)))
@@ -365,7 +373,7 @@ def main() -> None:
                              "alone, is described on DATA-laws (the laws alone, as it is measured)")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--output", help="folder for the fitted model (default: search/check/models)")
-    parser.add_argument("--without", nargs="*", default=[], choices=["check-dev", "own"],
+    parser.add_argument("--without", nargs="*", default=[], choices=list(SOURCES),
                         help="fit the written model without these sources, to score it on them through the CLI")
     args = parser.parse_args()
     if not CHECK_DEV.exists():
@@ -375,7 +383,7 @@ def main() -> None:
     placeholder = Judge(None, np.ones(4), encoder.name, {})  # describe() needs no fitted model
     checkers = {source: DraftChecker(candidate_retriever(i, encoder), encoder, i.row_vectors, placeholder,
                                      older_editions(i.rows), i.rows)
-                for source, i in (("check-dev", laws), ("own", index))}
+                for source, i in (("check-dev", laws), ("paraphrased", laws), ("own", index))}
     started = time.perf_counter()
     clauses = load_sources(checkers, encoder)
     print(f"described {len(clauses)} labelled clauses in {time.perf_counter() - started:.0f} s "
@@ -410,7 +418,8 @@ def main() -> None:
                "weights": final.weights.tolist(), "calibration": {"coef": coef.tolist(), "intercept": intercept.tolist()},
                "params": PARAMS, "rounds": ROUNDS,
                "fitted_on": f"{len(shipped)} labelled draft clauses of {', '.join(sources)} "
-                            "(check-dev: ../shared/data/check-dev; own: bench/data/check_pairs.jsonl, bench/data/drafts)",
+                            "(check-dev: ../shared/data/check-dev; paraphrased: bench/data/check_paraphrased; "
+                            "own: bench/data/check_pairs.jsonl, bench/data/drafts)",
                "cross_validated": {k: round(v, 4) for k, v in cv.items()},
                "held_out": {k: round(v, 4) for k, v in test_scores.items()},
                "booster": fit(shipped).model_to_string()}

@@ -1,7 +1,9 @@
-"""Quantities stated in a clause: numbers with units (30日, 60周岁, 2人, 1:4, 50%).
+"""Quantities stated in a clause: numbers with units (30日, 60周岁, 2人, 1:4, 50%, 三分之二).
 
-Chinese numerals are converted (三十日 -> 30日). Dates, ordinals (第三条), standard
-numbers and clause numbers are not quantities.
+Chinese numerals are converted (三十日 -> 30日); fractions are percentages (三分之二 -> 66.67%) and
+amounts in 万/亿 are in the base unit (10万元 is 100000 元, as 十万元 is), so that figures
+written either way compare. Dates, ordinals (第三条), standard numbers and clause numbers are
+not quantities.
 """
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ _NUMBER = rf"(\d+(?:\.\d+)?|[{_CN_NUM}]+(?:点[{_CN_DIGITS}]+)?)"  # 一点五�
 _QTY = re.compile(
     rf"(?<![第\d.A-Za-z{_CN_NUM}点])" + _NUMBER + r"\s*(" + "|".join(re.escape(u) for u in _UNITS) + r")(?![A-Za-z])"
 )
-_PERCENT = re.compile(rf"百分之([{_CN_NUM}]+(?:点[{_CN_DIGITS}]+)?|\d+(?:\.\d+)?)")
+_FRACTION = re.compile(rf"([{_CN_NUM}]+|\d+)分之([{_CN_NUM}]+(?:点[{_CN_DIGITS}]+)?|\d+(?:\.\d+)?)")
+_SCALED = {"万元": ("元", 1e4), "亿元": ("元", 1e8), "万人": ("人", 1e4)}  # unit -> base unit, factor
 _RATIO = re.compile(r"(?<![\d.])(\d{1,3})\s*[:：∶]\s*(\d{1,3})(?![\d.])")
 # A day of the year without the year: 每年3月31日前, 次年六月三十日前 (a full date is masked before).
 _MONTH_DAY = re.compile(rf"(?<![\d{_CN_NUM}])(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*月\s*(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*[日号]")
@@ -74,10 +77,11 @@ def find_quantities(text: str) -> list[Quantity]:
         month = _value(m.group(1))
         if month and 1 <= month <= 12:
             out.append(Quantity(month * 100 + 31, "月日", f"{_fmt(month)}月底", m.start(), m.end()))
-    for m in _PERCENT.finditer(plain):
-        v = _value(m.group(1))
-        if v is not None:
-            out.append(Quantity(v, "%", f"{_fmt(v)}%", m.start(), m.end()))
+    for m in _FRACTION.finditer(plain):
+        whole, part = _value(m.group(1)), _value(m.group(2))
+        if whole and part is not None:
+            text = f"{_fmt(part)}%" if whole == 100 else f"{_fmt(part)}/{_fmt(whole)}"
+            out.append(Quantity(round(100 * part / whole, 6), "%", text, m.start(), m.end()))
     for m in _QTY.finditer(plain):
         v, unit = _value(m.group(1)), m.group(2)
         if v is None or (unit in ("年", "月") and v >= 1900):
@@ -88,5 +92,6 @@ def find_quantities(text: str) -> list[Quantity]:
             continue  # the day of a date such as 7月1日
         if unit == "年" and plain[m.end() : m.end() + 3].lstrip()[:1].isdigit():
             continue
-        out.append(Quantity(v, unit, f"{_fmt(v)}{unit}", m.start(), m.end()))
+        base, factor = _SCALED.get(unit, (unit, 1.0))
+        out.append(Quantity(v * factor, base, f"{_fmt(v)}{unit}", m.start(), m.end()))
     return sorted(out, key=lambda q: q.start)

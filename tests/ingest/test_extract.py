@@ -74,6 +74,15 @@ def test_chinese_decimals_are_one_quantity():
     assert find_quantities("八点前到岗，第三点") == []  # a time of day and an ordinal are not decimals
 
 
+def test_fractions_are_percentages_and_ten_thousands_are_in_the_base_unit():
+    text = "成员中女性不少于三分之一，经五分之四以上同意，补助二万元，罚款3万元至十万元，服务人口1.5万人"
+    found = [(q.text, round(q.value, 2), q.unit) for q in find_quantities(text)]
+    assert found == [("1/3", 33.33, "%"), ("4/5", 80.0, "%"), ("20000元", 20000.0, "元"), ("3万元", 30000.0, "元"),
+                     ("100000元", 100000.0, "元"), ("1.5万人", 15000.0, "人")]
+    # a figure written either way is one value, so the check compares it instead of missing it
+    assert find_quantities("不超过10万元")[0].value == find_quantities("不超过十万元")[0].value
+
+
 def test_dates_ordinals_and_numbers_are_not_quantities():
     text = "2015年7月1日起按第三条和GB/T 7714-2015执行，8:00—17:30开放，一项工作"
     assert find_quantities(text) == []
