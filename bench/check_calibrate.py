@@ -5,7 +5,9 @@ Labelled sources (each reported on its own):
 - check-dev pairs and whole drafts (../shared/data/check-dev/), written independently of the project;
 - paraphrased pairs and whole drafts (bench/data/check_paraphrased/), written for the project against the
   laws under check-dev's label policy (duplicates in other words), in check-dev's record format;
-- the project's own pairs (bench/data/check_pairs.jsonl) and drafts (bench/data/drafts/).
+- the project's own pairs (bench/data/check_pairs.jsonl) and drafts (bench/data/drafts/);
+- subtle pairs (bench/data/check_subtle/), written as the paraphrased ones, never fitted on: always in
+  the held-out part.
 
 Every draft clause is described exactly as `stdkg check` describes it (DraftChecker.describe: the
 hybrid candidates and their features): check-dev's and the paraphrased set's over the laws alone
@@ -17,7 +19,8 @@ both sides of a split.
 
 Reported: grouped 5-fold cross-validated figures on the tuning part of each source, then the
 figures on a held-out part of each source (a fifth of the law families, and one whole draft per
-source) that no fit or choice saw. The shipped model is then refitted on everything.
+source, and the never-fitted sources whole) that no fit or choice saw. The shipped model is then
+refitted on everything but the never-fitted sources.
 
     python bench/check_calibrate.py [--data /tmp/stdkg-check] [--no-write]
 """
@@ -41,7 +44,9 @@ SHARED = ROOT.parent / "shared" / "data"
 CHECK_DEV = SHARED / "check-dev"
 OWN = ROOT / "bench" / "data"
 PARAPHRASED = OWN / "check_paraphrased"
-SOURCES = ("check-dev", "paraphrased", "own")
+SUBTLE = OWN / "check_subtle"
+SOURCES = ("check-dev", "paraphrased", "own", "subtle")
+NEVER_FITTED = ("subtle",)
 LABELS = ("none", "overlap", "duplicate", "conflict")
 RANK = {"conflict": 3, "duplicate": 2, "overlap": 1, "none": 0}
 PAIR_LABELS = ("duplicate", "overlap", "conflict", "none")
@@ -90,7 +95,7 @@ def law_family(file: str) -> str:
 class Clause:
     """One labelled draft clause: what the checker saw of it and what the labels say."""
 
-    source: str                  # check-dev | paraphrased | own
+    source: str                  # check-dev | paraphrased | own | subtle
     unit: str                    # pairs | drafts
     name: str                    # pair id or draft:clause
     draft: str                   # draft file (whole drafts)
@@ -153,6 +158,7 @@ def load_sources(checkers: dict[str, object], encoder) -> list[Clause]:  # type:
 
     pair_rows("check-dev", jsonl(CHECK_DEV / "pairs.jsonl"))
     pair_rows("paraphrased", jsonl(PARAPHRASED / "pairs.jsonl"))
+    pair_rows("subtle", jsonl(SUBTLE / "pairs.jsonl"))
     own_pairs = jsonl(OWN / "check_pairs.jsonl")
     for row in own_pairs:  # the samples are named relative to the repo, the laws to lawrefbook/
         row["existing"]["file"] = row["existing"]["file"].removeprefix("lawrefbook/")
@@ -343,7 +349,7 @@ def report(title: str, clauses: list[Clause], predicted: list[str]) -> dict[str,
 
 
 def held_out(c: Clause, held_groups: set[str]) -> bool:
-    return c.draft == HELD_OUT_DRAFTS.get(c.source) or (c.unit == "pairs" and c.group in held_groups)
+    return c.source in NEVER_FITTED or c.draft == HELD_OUT_DRAFTS.get(c.source) or (c.unit == "pairs" and c.group in held_groups)
 
 
 def laws_index(data_dir: Path, demo: bool = True):  # type: ignore[no-untyped-def]
@@ -373,7 +379,7 @@ def main() -> None:
                              "alone, is described on DATA-laws (the laws alone, as it is measured)")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--output", help="folder for the fitted model (default: search/check/models)")
-    parser.add_argument("--without", nargs="*", default=[], choices=list(SOURCES),
+    parser.add_argument("--without", nargs="*", default=[], choices=[s for s in SOURCES if s not in NEVER_FITTED],
                         help="fit the written model without these sources, to score it on them through the CLI")
     args = parser.parse_args()
     if not CHECK_DEV.exists():
@@ -383,7 +389,7 @@ def main() -> None:
     placeholder = Judge(None, np.ones(4), encoder.name, {})  # describe() needs no fitted model
     checkers = {source: DraftChecker(candidate_retriever(i, encoder), encoder, i.row_vectors, placeholder,
                                      older_editions(i.rows), i.rows)
-                for source, i in (("check-dev", laws), ("paraphrased", laws), ("own", index))}
+                for source, i in (("check-dev", laws), ("paraphrased", laws), ("subtle", laws), ("own", index))}
     started = time.perf_counter()
     clauses = load_sources(checkers, encoder)
     print(f"described {len(clauses)} labelled clauses in {time.perf_counter() - started:.0f} s "
@@ -392,7 +398,7 @@ def main() -> None:
     print(f"pairs whose article is not among the candidates: {len(missing)} of "
           f"{sum(c.unit == 'pairs' for c in clauses)}")
 
-    families = sorted({c.group for c in clauses if c.unit == "pairs"})
+    families = sorted({c.group for c in clauses if c.unit == "pairs" and c.source not in NEVER_FITTED})
     rng = np.random.default_rng(1)
     held_groups = set(rng.choice(families, size=len(families) // 5, replace=False).tolist())
     tuning = [c for c in clauses if not held_out(c, held_groups)]
@@ -407,7 +413,7 @@ def main() -> None:
     test_scores = report("held out of all tuning (model fitted on the tuning part)", test,
                          outcomes(test, test_probs, fitted.weights))
 
-    shipped = [c for c in clauses if c.source not in args.without]
+    shipped = [c for c in clauses if c.source not in (*args.without, *NEVER_FITTED)]
     final = cross_validate(shipped)
     if not args.no_write:
         target = Path(args.output) if args.output else MODELS

@@ -31,7 +31,7 @@ _QTY = re.compile(
     rf"(?<![第\d.A-Za-z{_CN_NUM}点])" + _NUMBER + r"\s*(" + "|".join(re.escape(u) for u in _UNITS) + r")(?![A-Za-z])"
 )
 _FRACTION = re.compile(rf"([{_CN_NUM}]+|\d+)分之([{_CN_NUM}]+(?:点[{_CN_DIGITS}]+)?|\d+(?:\.\d+)?)")
-_SCALED = {"万元": ("元", 1e4), "亿元": ("元", 1e8), "万人": ("人", 1e4)}  # unit -> base unit, factor
+_SCALED = {"万元": ("元", 1e4), "亿元": ("元", 1e8), "万人": ("人", 1e4), "‰": ("%", 0.1)}  # unit -> base unit, factor
 _RATIO = re.compile(r"(?<![\d.])(\d{1,3})\s*[:：∶]\s*(\d{1,3})(?![\d.])")
 # A day of the year without the year: 每年3月31日前, 次年六月三十日前 (a full date is masked before).
 _MONTH_DAY = re.compile(rf"(?<![\d{_CN_NUM}])(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*月\s*(\d{{1,2}}|[{_CN_NUM}]{{1,3}})\s*[日号]")

@@ -81,6 +81,7 @@ def test_fractions_are_percentages_and_ten_thousands_are_in_the_base_unit():
                      ("100000元", 100000.0, "元"), ("1.5万人", 15000.0, "人")]
     # a figure written either way is one value, so the check compares it instead of missing it
     assert find_quantities("不超过10万元")[0].value == find_quantities("不超过十万元")[0].value
+    assert find_quantities("不低于5‰")[0].value == find_quantities("不低于千分之五")[0].value == 0.5
 
 
 def test_dates_ordinals_and_numbers_are_not_quantities():
