@@ -10,12 +10,12 @@ Labelled sources (each reported on its own):
   the held-out part.
 
 Every draft clause is described exactly as `stdkg check` describes it (DraftChecker.describe: the
-hybrid candidates and their features): check-dev's and the paraphrased set's over the laws alone
-(they were written against them, and check-dev is measured so), the project's own over the laws and the demo corpus its labels name. A
-candidate labelled in the source takes its label; the other candidates of a whole-draft clause are
-`none` (the drafts list every correct hit); the other candidates of a pair are unlabelled and left
-out. Folds are grouped by existing document (the law without its version date), so no law is on
-both sides of a split.
+hybrid candidates and their features): check-dev's, the paraphrased and the subtle sets' over the
+laws alone (they were written against them, and check-dev is measured so), the project's own over
+the laws and the demo corpus its labels name. A candidate labelled in the source takes its label;
+the other candidates of a whole-draft clause are `none` (the drafts list every correct hit); the
+other candidates of a pair are unlabelled and left out. Folds are grouped by existing document
+(the law without its version date), so no law is on both sides of a split.
 
 Reported: grouped 5-fold cross-validated figures on the tuning part of each source, then the
 figures on a held-out part of each source (a fifth of the law families, and one whole draft per

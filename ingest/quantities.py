@@ -80,8 +80,8 @@ def find_quantities(text: str) -> list[Quantity]:
     for m in _FRACTION.finditer(plain):
         whole, part = _value(m.group(1)), _value(m.group(2))
         if whole and part is not None:
-            text = f"{_fmt(part)}%" if whole == 100 else f"{_fmt(part)}/{_fmt(whole)}"
-            out.append(Quantity(round(100 * part / whole, 6), "%", text, m.start(), m.end()))
+            shown = f"{_fmt(part)}%" if whole == 100 else f"{_fmt(part)}/{_fmt(whole)}"
+            out.append(Quantity(round(100 * part / whole, 6), "%", shown, m.start(), m.end()))
     for m in _QTY.finditer(plain):
         v, unit = _value(m.group(1)), m.group(2)
         if v is None or (unit in ("年", "月") and v >= 1900):
