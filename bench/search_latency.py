@@ -14,6 +14,7 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def main() -> None:
     from ingest.normalise import normalise_query
     from search.engine import Filters, LoadedIndex, make_retriever
     from search.tokenize import char_ngrams
+    from search.vector_index import Layout, VectorIndex, build
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="/tmp/stdkg-stard")
@@ -64,7 +66,14 @@ def main() -> None:
         t = time.perf_counter()
         index = LoadedIndex(data.index.current_dir())
         loads.append(time.perf_counter() - t)
-    print(f"index load: median {statistics.median(loads):.2f} s ({len(index.rows)} rows, model {index.meta['model']})")
+    print(f"index load: median {statistics.median(loads):.2f} s ({len(index.rows)} rows, model {index.meta['model']}, "
+          f"vector index {index.nearest.layout.kind})")
+    # the engine of before searched a flat faiss index of the same vectors
+    before = LoadedIndex(data.index.current_dir())
+    with tempfile.TemporaryDirectory() as tmp:
+        flat = Path(tmp) / "flat.index"
+        build(np.asarray(before.vectors), before.vectors.shape[1], flat, quantised_from=len(before.vectors) + 1)
+        before.nearest = VectorIndex(flat, before.vectors, Layout())
     encoder = get_encoder(get_settings())
     encoder.queries(["预热"])  # first call builds the session
     filters = Filters(status="all")
@@ -72,15 +81,17 @@ def main() -> None:
     bm25 = index.bm25_chars
     report("baseline: bm25s chars alone", timed(
         lambda q: bm25.get_scores([t for t in char_ngrams(normalise_query(q)) if t in bm25.vocab_dict]), queries))
-    report("baseline: faiss top-100", timed(lambda q: index.nearest.faiss.search(vectors[q], 100), queries))
+    report("baseline: faiss top-100 flat", timed(lambda q: before.nearest.faiss.search(vectors[q], 100), queries))
+    report(f"faiss top-100 {index.nearest.layout.kind}", timed(lambda q: index.nearest.faiss.search(vectors[q], 100), queries))
     report("query encoding alone", timed(lambda q: encoder.queries([normalise_query(q)]), queries))
     for mode in ("keyword", "semantic"):
         retriever = make_retriever(mode, index, None if mode == "keyword" else encoder)
         report(f"{mode} (end to end)", timed(lambda q: retriever.search(q, 10, filters), queries))
-    # query encoding alone, today's engine (hand-set convex fusion, no thesaurus) and the learned one,
-    # in turn on each query, so that all three see the same machine state
+    # query encoding alone, today's engine (hand-set convex fusion, no thesaurus), and the learned one
+    # on a flat vector index and on the index as built, in turn on each query (the same machine state)
     engines = {"query encoding alone": lambda q: encoder.queries([normalise_query(q)]),
-               "hybrid, convex (before)": make_retriever("hybrid", index, encoder, learned=False, expand=False),
+               "hybrid, convex (before)": make_retriever("hybrid", before, encoder, learned=False, expand=False),
+               "hybrid, learned, flat index": make_retriever("hybrid", before, encoder),
                "hybrid, learned (default)": make_retriever("hybrid", index, encoder)}
     calls = {name: e if callable(e) else (lambda x, e=e: e.search(x, 10, filters)) for name, e in engines.items()}
     times: dict[str, list[float]] = {name: [] for name in calls}
@@ -88,7 +99,7 @@ def main() -> None:
         for name, run in calls.items():
             times[name] += timed(run, [q])
     report_ratios(times)
-    # the same three in blocks: each runs over all the queries in turn, three rounds in rotated
+    # the same engines in blocks: each runs over all the queries in turn, three rounds in rotated
     # order, as a service answers a stream of queries with one engine (taking turns query by query
     # above, each evicts the others' data from the caches)
     blocks: dict[str, list[float]] = {name: [] for name in calls}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -18,7 +18,7 @@ from search.fusion import Scores, get_fusion
 from search.index import FORMAT_VERSION, IndexMismatch, IndexStore, Row
 from search.vector_index import Layout, VectorIndex
 from search.ranking import (FEEDBACK_ROWS, FEEDBACK_WEIGHT, MODELS as RANKERS, CandidateScores, Ranker,
-                            RankerMissing, features)
+                            RankerMissing, RowTable, features)
 from search.thesaurus import Thesaurus
 from search.tokenize import char_ngrams, words
 
@@ -66,6 +66,26 @@ class Retriever(Protocol):
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]: ...
 
     def expansion(self, query: str) -> list[str]: ...   # the thesaurus terms added to the query
+
+
+@dataclass(frozen=True)
+class RowChunks:
+    """The chunk vectors of some rows, one row after another: row j's are vectors[bounds[j]:bounds[j + 1]]."""
+
+    vectors: np.ndarray
+    bounds: np.ndarray
+
+    def best(self, vector: np.ndarray) -> np.ndarray:
+        """The cosine of a (normalised) vector with each row's best chunk (0 for a row without one)."""
+        sims = self.vectors @ vector
+        held = np.diff(self.bounds) > 0
+        best = np.zeros(len(held), dtype=sims.dtype)
+        if held.any():   # segments of rows with chunks: their starts rise strictly
+            best[held] = np.maximum.reduceat(sims, self.bounds[:-1][held])
+        return best
+
+    def of(self, j: int) -> np.ndarray:
+        return self.vectors[self.bounds[j] : self.bounds[j + 1]]
 
 
 class LoadedIndex:
@@ -119,9 +139,21 @@ class LoadedIndex:
             self._prepared[query] = prepared
         return prepared
 
+    @cached_property
+    def row_table(self) -> RowTable:
+        """The rows' attributes as the learned ranker reads them (gathered on first use)."""
+        return RowTable.of(self.rows)
+
     def row_vectors(self, row: int) -> np.ndarray:
         """The vectors of a row's chunks (one per 512-token window of the clause)."""
         return np.asarray(self.vectors[self._row_chunks[row]])
+
+    def chunks_of(self, rows: np.ndarray) -> RowChunks:
+        """The vectors of the given rows' chunks, read in one go."""
+        chunks = [self._row_chunks[r] for r in rows]
+        sizes = np.fromiter((len(c) for c in chunks), dtype=np.int64, count=len(chunks))
+        picked = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+        return RowChunks(np.asarray(self.vectors[picked]), np.concatenate(([0], np.cumsum(sizes))))
 
     def similarity(self, vector: np.ndarray, row: int) -> float:
         """Cosine of a (normalised) vector with a row's best-matching chunk."""
@@ -232,12 +264,7 @@ class SemanticRetriever:
 
     def cosines(self, vec: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The cosine of the query with each given row's best chunk."""
-        chunks = [self.index._row_chunks[r] for r in rows]
-        sizes = np.fromiter((len(c) for c in chunks), dtype=np.int64, count=len(chunks))
-        if not len(rows) or not sizes.all():
-            return np.array([self.index.similarity(vec[0], int(r)) for r in rows])
-        sims = np.asarray(self.index.vectors[np.concatenate(chunks)]) @ vec[0]
-        return np.maximum.reduceat(sims, np.concatenate(([0], np.cumsum(sizes)[:-1])))
+        return self.index.chunks_of(rows).best(vec[0])
 
     def scores(self, query: str, mask: np.ndarray | None, depth: int = DEPTH) -> Scores:
         return self.top(self.vector(query), mask, depth)
@@ -275,12 +302,12 @@ class HybridRetriever:
         vec = self.semantic.vector(query)
         rows = np.union1d(np.union1d(_top_rows(word_scores, mask, depth), _top_rows(char_scores, mask, depth)),
                           self.semantic.top_rows(vec, mask, depth)).astype(np.int64)
-        semantic = self.semantic.cosines(vec, rows)
-        top = rows[np.argsort(-semantic, kind="stable")[:FEEDBACK_ROWS]]
-        moved = feedback_vector(vec[0], [index.row_vectors(int(r)) for r in top])[None, :]
+        chunks = index.chunks_of(rows)   # read once: the query and the feedback vector are compared to them
+        semantic = chunks.best(vec[0])
+        top = np.argsort(-semantic, kind="stable")[:FEEDBACK_ROWS]
+        moved = feedback_vector(vec[0], [chunks.of(int(j)) for j in top])
         titles = index.title_vectors[index.title_of[rows]] @ vec[0] if len(rows) else np.zeros(0)
-        return CandidateScores(rows, word_scores[rows], char_scores[rows], semantic,
-                               self.semantic.cosines(moved, rows), titles)
+        return CandidateScores(rows, word_scores[rows], char_scores[rows], semantic, chunks.best(moved), titles)
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         mask = self.keyword.index.mask(filters or Filters())
@@ -291,7 +318,7 @@ class HybridRetriever:
             return _hits(index, fused, k, {"words": lists[0], "chars": lists[1], "semantic": lists[2]},
                          self.superseded_factor)
         found = self.candidates(query, mask, max(RANK_DEPTH, k))
-        return ranked_hits(found, self.ranker, self.keyword.query(query), index.rows, k)
+        return ranked_hits(found, self.ranker, self.keyword.query(query), index.rows, k, index.row_table)
 
 
 def _top_rows(scores: np.ndarray, mask: np.ndarray | None, depth: int) -> np.ndarray:
@@ -323,9 +350,10 @@ def feedback_vector(query: np.ndarray, top_chunks: list[np.ndarray]) -> np.ndarr
 
 
 def ranked_hits(found: CandidateScores, ranker: Ranker, query: str, rows: Sequence[Row] | Mapping[int, Row],
-                k: int) -> list[Hit]:
-    """The best `k` candidates by the learned ranker (rows about the document scaled down)."""
-    relevance = ranker.scores(features(found, query, rows)) if len(found.rows) else np.zeros(0)
+                k: int, table: RowTable | None = None) -> list[Hit]:
+    """The best `k` candidates by the learned ranker (rows about the document scaled down);
+    `table` is the RowTable of all of `rows`, when there is one."""
+    relevance = ranker.scores(features(found, query, rows, table)) if len(found.rows) else np.zeros(0)
     relevance *= np.array([ROLE_FACTORS.get(rows[int(r)].role, 1.0) for r in found.rows])
     best = np.argsort(-relevance, kind="stable")[:k]
     return [Hit(rows[int(found.rows[j])], float(relevance[j]),

@@ -2,6 +2,7 @@
 import shutil
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from api.pipeline import DataDir, ingest, rebuild_index
@@ -169,3 +170,17 @@ def test_chunking_a_long_line_is_linear_and_loses_nothing():
     assert Counting.counted < 4 * len(line)   # each character counted a bounded number of times
     short = chunks("第一句。第二句。", Counting(), budget=500)
     assert short == ["第一句。第二句。"]
+
+
+def test_row_chunks_give_each_rows_best_chunk_and_nothing_for_a_row_without_one():
+    from search.engine import RowChunks
+
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((5, 8)).astype(np.float32)
+    query = rng.standard_normal(8).astype(np.float32)
+    sims = vectors @ query
+    # rows holding chunks 0-1, none, 2, 3-4, none (a trailing empty row as well)
+    chunks = RowChunks(vectors, np.array([0, 2, 2, 3, 5, 5]))
+    assert chunks.best(query).tolist() == pytest.approx([sims[:2].max(), 0.0, sims[2], sims[3:].max(), 0.0])
+    assert chunks.of(3).shape == (2, 8) and chunks.of(1).shape == (0, 8)
+    assert RowChunks(vectors[:0], np.array([0, 0])).best(query).tolist() == [0.0]

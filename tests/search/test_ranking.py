@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from search.engine import Filters, HybridRetriever, KeywordRetriever, SemanticRetriever, make_retriever
-from search.ranking import FEATURES, Ranker, RankerMissing, features, model_path, query_pairs
+from search.ranking import FEATURES, Ranker, RankerMissing, features, model_path, query_pairs, shares
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +21,19 @@ def hybrid(index, fake_encoder):
 
 def test_query_pairs_are_character_pairs_and_whole_latin_tokens():
     assert query_pairs("护理员配比 GB/T 7714") == {"护理", "理员", "员配", "配比", "gb/t", "7714"}
+
+
+def test_shares_count_each_pair_once_per_text_and_never_across_two_texts():
+    def one_by_one(pairs, texts, fold):
+        return [sum(p in fold(t) for p in pairs) / len(pairs) for t in texts]
+
+    texts = ["养老机构应配备护理员，护理员持证上岗", "机构", "应配", "", "按 GB/T 7714 著录", "護理員配比", "员配"]
+    for query in ("护理员配比", "养老机构 GB/T 7714", "护 理员", "gb/t 机构应配", "应配员配"):
+        pairs = query_pairs(query)
+        fold = str.lower if any(p.isascii() for p in pairs) else (lambda t: t)
+        assert shares(pairs, texts, fold).tolist() == pytest.approx(one_by_one(pairs, texts, fold))
+    assert shares({"员配"}, ["护理员", "配比"], str).tolist() == [0.0, 0.0]   # one text's end and the next's start
+    assert shares(set(), texts, str).tolist() == [0.0] * len(texts) and len(shares({"护理"}, [], str)) == 0
 
 
 def test_candidates_hold_every_retrievers_top_with_all_three_scores(index, hybrid, fake_encoder):
@@ -46,6 +59,27 @@ def test_features_describe_role_status_and_matches(index, hybrid):
         assert matrix[j, col["boilerplate"]] == (row.role == "boilerplate")
     assert matrix[:, col["words"]].max() == pytest.approx(1.0)
     assert 0 <= matrix[:, col["query_in_text"]].min() and matrix[:, col["query_in_text"]].max() <= 1
+
+
+def test_features_from_the_indexs_row_table_are_those_read_row_by_row(index, hybrid):
+    """The engine picks the candidates' attributes out of a table gathered at load; a caller with
+    rows only (a search engine's answer) gets the same matrix."""
+    for query in ("护理员配比", "GB/T 示例 殡仪服务", "婚姻登记需要哪些材料？"):
+        found = hybrid.candidates(query, None)
+        assert np.array_equal(features(found, query, index.rows, index.row_table), features(found, query, index.rows))
+        by_position = {int(i): index.rows[int(i)] for i in found.rows}
+        assert np.array_equal(features(found, query, by_position), features(found, query, index.rows))
+
+
+def test_document_features_count_each_documents_candidates(index, hybrid):
+    found = hybrid.candidates("养老机构 服务", None)
+    matrix = features(found, "养老机构 服务", index.rows, index.row_table)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    docs = [index.rows[int(i)].doc_id for i in found.rows]
+    for j, doc in enumerate(docs):
+        mine = [k for k, d in enumerate(docs) if d == doc]
+        assert matrix[j, col["document_share"]] == pytest.approx(len(mine) / len(docs))
+        assert matrix[j, col["document_best_semantic"]] == pytest.approx(max(found.semantic[k] for k in mine))
 
 
 def _fitted_ranker(index, hybrid, prefer) -> Ranker:

@@ -1,4 +1,5 @@
-"""The vector index: flat below a size, IVF above it; a filter is honoured either way."""
+"""The vector index: flat when small, exact over 8-bit codes then float32 vectors when larger, IVF
+above that; a filter is honoured in every layout."""
 from __future__ import annotations
 
 import numpy as np
@@ -22,18 +23,48 @@ def exact(vectors: np.ndarray, query: np.ndarray, k: int, ids: np.ndarray | None
 
 
 def test_the_layout_grows_with_the_collection():
-    assert V.layout_for(V.APPROX_FROM - 1) == V.Layout("flat", 0, 0)
+    assert V.layout_for(V.QUANTISED_FROM - 1) == V.Layout("flat", 0, 0)
+    assert V.layout_for(V.QUANTISED_FROM) == V.layout_for(V.APPROX_FROM - 1) == V.Layout("quantised", 0, 0)
     big = V.layout_for(1_000_000)
     assert big.kind == "ivf" and big.lists == 4000 and V.MIN_PROBE <= big.probe < big.lists
     assert V.Layout.from_dict(big.to_dict()) == big and V.Layout.from_dict(None).kind == "flat"
 
 
+def built(directory, count: int, **thresholds):
+    """Clustered vectors and their loaded index, built with the given size thresholds."""
+    vectors = clustered(count)
+    path = directory / "faiss.index"
+    return vectors, V.VectorIndex(path, vectors, V.build(vectors, vectors.shape[1], path, **thresholds))
+
+
+@pytest.fixture(scope="module")
+def quantised(tmp_path_factory):
+    return built(tmp_path_factory.mktemp("quantised"), 3000, quantised_from=1000)
+
+
+def test_the_quantised_layout_answers_exactly(quantised):
+    """8-bit codes pick the candidates, float32 vectors score them: the neighbours and their
+    scores are those of exact search."""
+    vectors, index = quantised
+    assert index.layout.kind == "quantised" and index.size == len(vectors)
+    for query in clustered(20, seed=4):
+        scores, ids = index.search(query[None], 10)
+        assert list(ids[0]) == exact(vectors, query[None], 10)
+        assert np.allclose(scores[0], vectors[ids[0]] @ query, atol=1e-5)
+
+
+def test_the_quantised_layout_keeps_every_answer_inside_a_filter(quantised):
+    vectors, index = quantised
+    subset = np.zeros(len(vectors), dtype=bool)
+    subset[5::7] = True
+    query = clustered(1, seed=5)
+    _, ids = index.search(query, 10, subset)
+    assert list(ids[0]) == exact(vectors, query, 10, np.flatnonzero(subset))
+
+
 @pytest.fixture(scope="module")
 def ivf(tmp_path_factory):
-    vectors = clustered(6000)
-    path = tmp_path_factory.mktemp("ivf") / "faiss.index"
-    layout = V.build(vectors, vectors.shape[1], path, approx_from=1000)
-    return vectors, V.VectorIndex(path, vectors, layout)
+    return built(tmp_path_factory.mktemp("ivf"), 6000, approx_from=1000)
 
 
 def test_approximate_search_finds_nearly_all_true_neighbours(ivf):
