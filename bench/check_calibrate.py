@@ -48,7 +48,6 @@ SUBTLE = OWN / "check_subtle"
 SOURCES = ("check-dev", "paraphrased", "own", "subtle")
 NEVER_FITTED = ("subtle",)
 LABELS = ("none", "overlap", "duplicate", "conflict")
-RANK = {"conflict": 3, "duplicate": 2, "overlap": 1, "none": 0}
 PAIR_LABELS = ("duplicate", "overlap", "conflict", "none")
 HELD_OUT_DRAFTS = {"check-dev": "draft_province_funeral_measures.md", "paraphrased": "draft_city_place_name_measures.md",
                    "own": "draft_social_groups.txt"}
@@ -108,6 +107,7 @@ class Clause:
     paired: tuple[str, str] | None = None
     skipped: bool = False        # boilerplate or too short: the checker reports nothing
     rows: tuple = ()             # per candidate, its index row (search.index.Row): what is reported of it
+    jurisdiction: object = None  # drafts: the draft's place (search.check.authority.Jurisdiction)
 
 
 def load_sources(checkers: dict[str, object], encoder) -> list[Clause]:  # type: ignore[no-untyped-def]
@@ -115,6 +115,7 @@ def load_sources(checkers: dict[str, object], encoder) -> list[Clause]:  # type:
     from ingest.document import load_documents
     from ingest.normalise import matching_form
     from search.check import skipped
+    from search.check.authority import jurisdiction_of
     from search.check.checker import reported
 
     clauses: list[Clause] = []
@@ -151,7 +152,8 @@ def load_sources(checkers: dict[str, object], encoder) -> list[Clause]:  # type:
             judged, keys, found = describe(source, clause.text, clause.kind)
             labels = [matches.get(k, "none") for k in keys]
             clauses.append(Clause(source, "drafts", f"{path.name}:{clause.number}", path.name, group, keys,
-                                  judged.features, labels, expected, acceptable, None, False, found))
+                                  judged.features, labels, expected, acceptable, None, False, found,
+                                  jurisdiction_of(doc.title, doc.issuer, "local")))
 
     def jsonl(path: Path) -> list[dict]:
         return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()] if path.exists() else []
@@ -207,9 +209,10 @@ def predict(booster, clauses: list[Clause]) -> list[np.ndarray]:  # type: ignore
 
 def outcomes(clauses: list[Clause], probs: list[np.ndarray], weights: np.ndarray) -> list[str]:
     """What the checker would say: for a pair, the kind found for the paired article; for a draft
-    clause, its strongest finding (none for skipped clauses; kinds the checker does not report, as
-    for boilerplate rows, are none)."""
-    from search.check.checker import reported
+    clause, its label from its findings (search.check.checker.strongest; none for skipped clauses;
+    kinds the checker does not report, as for boilerplate rows, are none)."""
+    from search.check.authority import NATIONAL, binding
+    from search.check.checker import reported, strongest
     from search.check.judge import decide
 
     out = []
@@ -219,7 +222,10 @@ def outcomes(clauses: list[Clause], probs: list[np.ndarray], weights: np.ndarray
         if c.unit == "pairs":
             out.append(next((k for k, key in zip(kinds, c.keys) if key == c.paired), "none"))
         else:
-            out.append("none" if c.skipped else max(kinds, key=RANK.get, default="none"))
+            draft = c.jurisdiction or NATIONAL
+            authorities = [binding(draft, r.doc_kind, r.level, r.doc_number, r.doc_title, r.issuer)  # type: ignore[arg-type]
+                           if k == "conflict" else None for k, r in zip(kinds, c.rows)]
+            out.append("none" if c.skipped else strongest(zip(kinds, authorities)))
     return out
 
 

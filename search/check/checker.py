@@ -8,7 +8,7 @@ them are ordered by the authority of the rule they break (higher, same, other ju
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,8 +55,18 @@ class ClauseCheck:
 
     @property
     def label(self) -> str:
-        kinds = [f.kind for f in self.findings]
-        return next((k for k in KINDS if k in kinds), "none")
+        return strongest([(f.kind, f.authority) for f in self.findings])
+
+
+def strongest(findings: Iterable[tuple[str, str | None]]) -> str:
+    """A clause's label from its findings' (kind, authority): the strongest kind, except that a
+    conflict only with other jurisdictions' clauses (informative, search.check.authority) gives
+    way to a duplicate: the text the draft copies is what its drafter has to act on."""
+    findings = list(findings)
+    kinds = {kind for kind, _ in findings}
+    if "duplicate" in kinds and all(a == "other-jurisdiction" for kind, a in findings if kind == "conflict"):
+        kinds.discard("conflict")
+    return next((k for k in KINDS if k in kinds), "none")
 
 
 @dataclass(frozen=True)

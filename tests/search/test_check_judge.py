@@ -220,11 +220,11 @@ def test_boilerplate_and_headings_are_not_compared(checker):
 
     checks = check("第一条 为了规范养老服务，根据有关法律，制定本办法。\n第二条 养老机构应当配备护理员，护理员与失能老年人的配比不低于1:5。\n")
     assert checks[0].findings == [] and checks[0].label == "none"
-    assert checks[1].label == "conflict"
+    assert [f.kind for f in checks[1].findings] == ["duplicate", "conflict"]
     # a draft typed as 一、二、 holds its rules in sections: they are compared; a bare heading is not
     checks = check("示例养老机构管理规则\n一、总体要求\n二、养老机构应当配备护理员，护理员与失能老年人的配比不低于1:5。\n")
     assert [c.number for c in checks] == ["一", "二"]
-    assert checks[0].findings == [] and checks[1].label == "conflict"
+    assert checks[0].findings == [] and [f.kind for f in checks[1].findings] == ["duplicate", "conflict"]
 
 
 def test_summary_counts_clauses_by_their_strongest_finding():
@@ -235,6 +235,19 @@ def test_summary_counts_clauses_by_their_strongest_finding():
               ClauseCheck("2", "b", [finding("overlap")]), ClauseCheck("3", "c", [])]
     assert summary(checks) == {"duplicate": 0, "overlap": 1, "conflict": 1, "none": 1,
                                "findings": {"duplicate": 1, "overlap": 1, "conflict": 2}}
+
+
+def test_a_conflict_only_with_other_jurisdictions_gives_way_to_a_duplicate():
+    """Another province's figure informs, a copied text is what the drafter acts on: the clause is a
+    duplicate; a conflict with a text that binds the draft, or one beside a mere overlap, stays."""
+    def finding(kind: str, authority: str | None = None) -> Finding:
+        return Finding(kind, None, 0.9, (), authority)  # type: ignore[arg-type]
+
+    elsewhere = finding("conflict", "other-jurisdiction")
+    assert ClauseCheck("1", "a", [elsewhere, finding("duplicate")]).label == "duplicate"
+    assert ClauseCheck("2", "b", [elsewhere, finding("duplicate"), finding("conflict", "higher")]).label == "conflict"
+    assert ClauseCheck("3", "c", [elsewhere, finding("overlap")]).label == "conflict"
+    assert ClauseCheck("4", "d", [elsewhere]).label == "conflict"
 
 
 def test_a_draft_that_follows_a_superseded_edition_is_judged_against_its_clause_too(demo_index, fake_encoder):
