@@ -1,12 +1,13 @@
 """The faiss index over passage vectors: exact below a size, inverted lists (IVF) above it.
 
 Exact inner-product search costs ~6 ms per query per 100,000 vectors on one core, so up to
-`APPROX_FROM` vectors the index answers exactly. Its first pass reads the vectors' 8-bit codes
-(`IndexScalarQuantizer`) from `QUANTISED_FROM` vectors on, a quarter of the memory of float32:
-a scan is bound by memory, and the query encoder evicts the vectors from the cache before each
-search (11,189 STARD vectors: 2.4 ms flat, 1.3 ms quantised). Twice the asked-for number of codes
-found are then scored on their float32 vectors (`IndexRefineFlat`), so answers and scores are
-exact ones (recall@100 against flat 1.000 on 250 STARD queries, bench/scale_bench.py).
+`APPROX_FROM` vectors the index answers exactly. From `QUANTISED_FROM` vectors on, its first
+pass reads 8-bit codes of the vectors (`IndexScalarQuantizer`, a quarter of float32's memory):
+timed right after encoding each query, as search runs, a float32 scan of the 11,189 STARD vectors
+took 2.4 ms (1.0–1.2 ms query after query without encoding), the codes 1.3 ms. The best
+2·k codes found are then scored on their float32 vectors (`IndexRefineFlat`): the scores are
+exact, and the answers those of flat search unless the codes rank a true neighbour below 2·k
+(recall@100 against flat 1.000 on 250 STARD queries; bench/README.md).
 Above `APPROX_FROM` the index is an `IndexIVFFlat` with about 4·√n lists,
 of which `nprobe` are searched per query (recall@10 against flat ≥ 0.95 on e5 vectors,
 bench/scale_bench.py); it is memory-mapped when loaded, so a large index opens at once.
