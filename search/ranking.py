@@ -68,8 +68,8 @@ def _bigram_codes(chars: np.ndarray) -> np.ndarray:
 
 def shares(pairs: set[str], texts: list[str], fold: Callable[[str], str]) -> np.ndarray:
     """For each text, the share of the query's pairs found in `fold(text)`. The pairs of CJK
-    characters are found in one pass over all the texts (100 candidates' matching forms against
-    30 pairs took 0.6 ms as substring tests one by one).
+    characters are found in one pass over all the texts (92 STARD articles against a query's
+    pairs, 50 queries: 0.21 ms, against 0.46 ms as substring tests one by one).
     Case folding leaves CJK characters as they are, so those are compared with the texts as given;
     the other pairs (Latin tokens, single characters) are looked up in the folded texts."""
     if not pairs or not texts:

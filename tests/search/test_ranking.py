@@ -71,6 +71,13 @@ def test_features_from_the_indexs_row_table_are_those_read_row_by_row(index, hyb
         assert np.array_equal(features(found, query, by_position), features(found, query, index.rows))
 
 
+def test_the_row_flags_fill_consecutive_feature_columns():
+    from search.ranking import _FLAGS
+
+    start = FEATURES.index(_FLAGS[0])
+    assert FEATURES[start : start + len(_FLAGS)] == _FLAGS
+
+
 def test_document_features_count_each_documents_candidates(index, hybrid):
     found = hybrid.candidates("养老机构 服务", None)
     matrix = features(found, "养老机构 服务", index.rows, index.row_table)
