@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 APPROX_FROM = 100_000   # vectors: from here on the index is approximate
-QUANTISED_FROM = 5_000  # vectors: from here on exact search scans 8-bit codes first (below, flat is as fast)
+QUANTISED_FROM = 5_000  # vectors: from here on search scans 8-bit codes first (below, a flat scan reads < 8 MB)
 REFINE_FACTOR = 2.0     # quantised: codes found per answer asked for, then scored on float32 vectors
 EXACT_SUBSET = 5_000    # IVF: a filter leaving at most this many vectors is searched exactly on them
 LISTS_PER_SQRT = 4      # IVF lists: 4·√n
@@ -37,7 +37,7 @@ TRAIN_PER_LIST = 40      # k-means training points per list (faiss warns below 3
 class Layout:
     """How the vectors are indexed; stored in the index's meta.json under "vectors"."""
 
-    kind: str = "flat"   # flat | quantised (exact: 8-bit codes, then float32) | ivf
+    kind: str = "flat"   # flat | quantised (8-bit codes, then float32 scores) | ivf
     lists: int = 0
     probe: int = 0
 
@@ -104,7 +104,7 @@ class VectorIndex:
 
         if subset is None:
             return self.faiss.search(vec, k)
-        if self.layout.kind == "ivf":   # flat and quantised are exact already: faiss skips what the bitmap excludes
+        if self.layout.kind == "ivf":   # flat and quantised scan every vector: faiss skips what the bitmap excludes
             ids = np.flatnonzero(subset)
             if len(ids) <= EXACT_SUBSET:
                 return self._exact(vec, k, ids)
