@@ -23,16 +23,18 @@ def test_query_pairs_are_character_pairs_and_whole_latin_tokens():
     assert query_pairs("护理员配比 GB/T 7714") == {"护理", "理员", "员配", "配比", "gb/t", "7714"}
 
 
-def test_shares_count_each_pair_once_per_text_and_never_across_two_texts():
+@pytest.mark.parametrize("copies", [1, 100], ids=["tested one by one", "scanned in one pass"])
+def test_shares_count_each_pair_once_per_text_and_never_across_two_texts(copies):
     def one_by_one(pairs, texts, fold):
         return [sum(p in fold(t) for p in pairs) / len(pairs) for t in texts]
 
-    texts = ["养老机构应配备护理员，护理员持证上岗", "机构", "应配", "", "按 GB/T 7714 著录", "護理員配比", "员配"]
+    texts = ["养老机构应配备护理员，护理员持证上岗", "机构", "应配", "", "按 GB/T 7714 著录", "護理員配比", "员配"] * copies
     for query in ("护理员配比", "养老机构 GB/T 7714", "护 理员", "gb/t 机构应配", "应配员配"):
         pairs = query_pairs(query)
         fold = str.lower if any(p.isascii() for p in pairs) else (lambda t: t)
         assert shares(pairs, texts, fold).tolist() == pytest.approx(one_by_one(pairs, texts, fold))
-    assert shares({"员配"}, ["护理员", "配比"], str).tolist() == [0.0, 0.0]   # one text's end and the next's start
+    # one text's end and the next's start make no pair
+    assert shares({"员配"}, ["护理员", "配比"] * copies * 4, str).tolist() == [0.0, 0.0] * copies * 4
     assert shares(set(), texts, str).tolist() == [0.0] * len(texts) and len(shares({"护理"}, [], str)) == 0
 
 
@@ -134,3 +136,12 @@ def test_a_ranker_fitted_on_other_features_is_refused(index, hybrid):
     body = _fitted_ranker(index, hybrid, prefer=foreword).to_dict()
     with pytest.raises(RankerMissing, match="other features"):
         Ranker.from_dict({**body, "features": list(FEATURES[:-1])})
+
+
+def test_a_ranker_with_compiled_trees_scores_as_lightgbm_does(tmp_path, index, hybrid):
+    body = _fitted_ranker(index, hybrid, prefer=foreword).to_dict()
+    plain, fast = Ranker.from_dict(body), Ranker.from_dict(body, compile_into=tmp_path)
+    assert plain.compiled is None and fast.compiled is not None
+    for query in ("养老服务 要求", "殡葬 火化"):
+        matrix = features(hybrid.candidates(query, None), query, index.rows)
+        np.testing.assert_allclose(fast.scores(matrix), plain.scores(matrix), rtol=0, atol=1e-12)
