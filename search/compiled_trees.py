@@ -29,10 +29,8 @@ def compiled(model_text: str, reference: Scores, features: int, cache: Path = CA
     """The model's scores as compiled code, or None when it cannot be used here. `reference`
     (LightGBM's own scores) must agree with it on random rows of `features` columns."""
     try:
-        import lleaves
-    except ImportError:
-        return None
-    try:
+        import lleaves   # a dependency: missing only from a broken install, which the warning names
+
         cache.mkdir(parents=True, exist_ok=True)
         key = _key(model_text)
         with tempfile.TemporaryDirectory(dir=cache) as work:

@@ -214,7 +214,7 @@ class Ranker:
     booster: object        # lightgbm.Booster
     encoder_name: str
     meta: dict
-    compiled: Callable[[np.ndarray], np.ndarray] | None = None   # the same scores from compiled trees
+    compiled: compiled_trees.Scores | None = None   # the same scores from compiled trees
 
     @classmethod
     def from_dict(cls, data: dict, compile_into: Path | None = None) -> Ranker:
