@@ -1,5 +1,5 @@
-"""The vector index: flat when small, exact over 8-bit codes then float32 vectors when larger, IVF
-above that; a filter is honoured in every layout."""
+"""The vector index: flat when small, 4-bit fast-scan codes then float32 vectors when larger, IVF
+above that; a filter is honoured in every layout, and indexes of 8-bit codes built before still work."""
 from __future__ import annotations
 
 import numpy as np
@@ -42,24 +42,75 @@ def quantised(tmp_path_factory):
     return built(tmp_path_factory.mktemp("quantised"), 3000, quantised_from=1000)
 
 
-def test_the_quantised_layout_answers_exactly(quantised):
-    """8-bit codes pick the candidates, float32 vectors score them: the neighbours and their
-    scores are those of exact search."""
+def recall(found: np.ndarray, truth: list[int]) -> float:
+    return len(set(found.tolist()) & set(truth)) / len(truth)
+
+
+def test_the_quantised_layout_finds_nearly_all_neighbours_with_exact_scores(quantised):
+    """4-bit codes pick the candidates, float32 vectors score them: nearly all neighbours are
+    those of exact search, and every score is the exact inner product. (Recall@10 on these
+    32-dimensional clusters is about 0.94, 0.61 re-scoring only 2·k codes, 0.41 the codes alone;
+    on e5 vectors of STARD, recall@100 is 0.996.)"""
     vectors, index = quantised
-    assert index.layout.kind == "quantised" and index.size == len(vectors)
-    for query in clustered(20, seed=4):
+    assert index.layout.kind == "quantised" and index.fast_scan and index.size == len(vectors)
+    found = []
+    for query in clustered(100, seed=4):
         scores, ids = index.search(query[None], 10)
-        assert list(ids[0]) == exact(vectors, query[None], 10)
         assert np.allclose(scores[0], vectors[ids[0]] @ query, atol=1e-5)
+        assert list(scores[0]) == sorted(scores[0], reverse=True)
+        found.append(recall(ids[0], exact(vectors, query[None], 10)))
+    assert np.mean(found) >= 0.9
 
 
-def test_the_quantised_layout_keeps_every_answer_inside_a_filter(quantised):
+@pytest.mark.parametrize("every", [2, 7, 50])
+def test_the_quantised_layout_keeps_every_answer_inside_a_filter(quantised, every):
+    """A wide filter (every 2nd vector) is applied to a longer answer, narrower ones are searched
+    exactly on what they keep; either way nothing outside it is answered."""
     vectors, index = quantised
     subset = np.zeros(len(vectors), dtype=bool)
-    subset[5::7] = True
-    query = clustered(1, seed=5)
+    subset[5::every] = True
+    filtered = index.asked_for(10, int(subset.sum())) is not None
+    assert filtered == (every == 2)
+    for query in clustered(10, seed=5):
+        _, ids = index.search(query[None], 10, subset)
+        assert len(ids[0]) == 10 and subset[ids[0]].all()
+        truth = exact(vectors, query[None], 10, np.flatnonzero(subset))
+        if filtered:
+            assert recall(ids[0], truth) >= 0.8
+        else:
+            assert list(ids[0]) == truth
+
+
+def test_a_wide_filter_falls_back_to_exact_search_when_the_longer_answer_runs_short(quantised):
+    """Kept vectors that the longer answer misses entirely (here all of them lie far from the
+    query) are still found, by exact search on them."""
+    vectors, index = quantised
+    query = clustered(1, seed=7)
+    far = np.argsort(vectors @ query[0])[: len(vectors) // 2]   # the farther half
+    subset = np.zeros(len(vectors), dtype=bool)
+    subset[far] = True
+    assert index.asked_for(10, len(far)) is not None
     _, ids = index.search(query, 10, subset)
     assert list(ids[0]) == exact(vectors, query, 10, np.flatnonzero(subset))
+
+
+def test_an_index_of_8_bit_codes_built_before_still_searches_and_filters(tmp_path):
+    import faiss
+
+    vectors = clustered(1500)
+    codes = faiss.IndexScalarQuantizer(32, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    codes.train(vectors)
+    old = faiss.IndexRefineFlat(codes)
+    old.k_factor = 2.0
+    old.add(vectors)
+    faiss.write_index(old, str(tmp_path / "faiss.index"))
+    index = V.VectorIndex(tmp_path / "faiss.index", vectors, V.Layout("quantised"))
+    assert not index.fast_scan
+    query = clustered(1, seed=5)
+    subset = np.zeros(len(vectors), dtype=bool)
+    subset[3::4] = True
+    assert list(index.search(query, 10)[1][0]) == exact(vectors, query, 10)
+    assert list(index.search(query, 10, subset)[1][0]) == exact(vectors, query, 10, np.flatnonzero(subset))
 
 
 @pytest.fixture(scope="module")
