@@ -74,18 +74,22 @@ def build(vectors: np.ndarray, dim: int, path: Path, approx_from: int | None = N
         index = faiss.IndexFlatIP(dim)
     elif layout.kind == "quantised":
         codes = faiss.IndexPQFastScan(dim, dim // 2 if dim % 2 == 0 else dim, 4, faiss.METRIC_INNER_PRODUCT)
-        sample = np.random.default_rng(seed).permutation(len(vectors))[:CODE_TRAINING]
-        codes.train(np.ascontiguousarray(vectors[np.sort(sample)]))   # 16 centroids per two dimensions
+        codes.train(_training_sample(vectors, CODE_TRAINING, seed))   # 16 centroids per two dimensions
         index = faiss.IndexRefineFlat(codes)
         index.k_factor = REFINE_FACTOR
     else:
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, layout.lists, faiss.METRIC_INNER_PRODUCT)
-        sample = np.random.default_rng(seed).permutation(len(vectors))[: TRAIN_PER_LIST * layout.lists]
-        index.train(np.ascontiguousarray(vectors[np.sort(sample)]))
+        index.train(_training_sample(vectors, TRAIN_PER_LIST * layout.lists, seed))
     for start in range(0, len(vectors), 100_000):   # in slices: vectors may be a memory map
         index.add(np.ascontiguousarray(vectors[start : start + 100_000]))
     faiss.write_index(index, str(path))
     return layout
+
+
+def _training_sample(vectors: np.ndarray, count: int, seed: int) -> np.ndarray:
+    """`count` of the vectors drawn at random (all when fewer), in their order, as one array."""
+    sample = np.random.default_rng(seed).permutation(len(vectors))[:count]
+    return np.ascontiguousarray(vectors[np.sort(sample)])
 
 
 class VectorIndex:
